@@ -1,0 +1,145 @@
+"""Configuration from environment variables.
+
+Every setting is documented in README.md ("Configuration"). The development
+defaults are embedded: SQLite in ``instance/``, email kept locally, a secret key
+generated once into ``instance/secret_key``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read a whole-number environment variable."""
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def development_secret_key() -> str:
+    """Return the development secret, generating it once into ``instance/``."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def default_database_url() -> str:
+    """The embedded default: an SQLite file in ``instance/``."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'webinar_desk.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgres://`` / ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    @classmethod
+    def prepare(cls, config: dict) -> None:
+        """Complete or check the loaded settings (overridden per environment)."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", "")
+    ) or None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Europe/Helsinki")
+    BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LANGUAGE", "en")
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "sv", "fi")
+    PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
+
+    # Mail (Flask-Mail). Without MAIL_SERVER, mail is kept locally, never sent.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Webinar Desk <no-reply@localhost>"
+    )
+
+    # Sign-up protection.
+    SIGNUP_MIN_FILL_SECONDS = _env_int("SIGNUP_MIN_FILL_SECONDS", 3)
+    SIGNUP_FORM_MAX_AGE_SECONDS = _env_int("SIGNUP_FORM_MAX_AGE_SECONDS", 6 * 3600)
+    SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Request size: no form of ours is anywhere near this.
+    MAX_CONTENT_LENGTH = 64 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the session
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
+
+
+class DevelopmentConfig(Config):
+    """Local use: embedded defaults everywhere."""
+
+    @classmethod
+    def prepare(cls, config: dict) -> None:
+        """Fill in the embedded defaults for whatever the environment left unset."""
+        config["SECRET_KEY"] = config.get("SECRET_KEY") or development_secret_key()
+        config["SQLALCHEMY_DATABASE_URI"] = (
+            config.get("SQLALCHEMY_DATABASE_URI") or default_database_url()
+        )
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without a real secret and database."""
+
+    @classmethod
+    def prepare(cls, config: dict) -> None:
+        """Raise if a setting production cannot run without is missing."""
+        if not config.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY must be set in production.")
+        if not config.get("SQLALCHEMY_DATABASE_URI"):
+            raise RuntimeError("DATABASE_URL must be set in production.")
+
+
+class TestConfig(Config):
+    """Tests: SQLite by default, PostgreSQL when TEST_DATABASE_URL is set."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("TEST_DATABASE_URL", "")
+    ) or "sqlite://"
+    SIGNUP_MIN_FILL_SECONDS = 0
+    SIGNUP_RATE_LIMIT = "1000 per minute"
+    MAIL_SERVER = None
+    BASE_URL = "http://localhost"
+    SESSION_COOKIE_SECURE = False
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}

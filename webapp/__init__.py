@@ -1,0 +1,77 @@
+"""Webinar Desk: registration for seminars that are partly streamed on the web."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+
+from webapp.extensions import babel, csrf, db, limiter, mail, migrate, select_locale
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type | None = None) -> Flask:
+    """Build the application; ``config_class`` defaults to WEBAPP_ENV's (development)."""
+    from config import CONFIGS
+
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("WEBAPP_ENV", "development")]
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    config_class.prepare(app.config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from webapp import templating
+
+    templating.init_app(app)
+    from webapp.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to ``app``."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    limiter.init_app(app)
+    import webapp.models  # noqa: F401  (the models register with the metadata)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per area."""
+    from webapp.errors import bp as errors_bp
+    from webapp.participant import bp as participant_bp
+    from webapp.public import bp as public_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(participant_bp)
+
+
+@sa_event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: WAL mode, foreign keys enforced, wait for the writer instead of failing."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()

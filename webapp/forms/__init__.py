@@ -1,0 +1,1 @@
+"""One form per use case."""

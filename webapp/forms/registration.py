@@ -1,0 +1,90 @@
+"""The web-participant sign-up form."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeSerializer
+from wtforms import BooleanField, HiddenField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from webapp import clock
+
+FIELDS = ("name", "email", "organisation", "consent")
+
+
+def normalise_email(address: str) -> str:
+    """The address as stored: checked, stripped and lower-cased (unique whatever its case)."""
+    checked = validate_email(address.strip(), check_deliverability=False)
+    return checked.normalized.lower()
+
+
+def _started_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="webinar-desk/form-started")
+
+
+class WebRegistrationForm(FlaskForm):
+    """Name, email, organisation, consent; plus a honeypot and a signed start time."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please give your name.")), Length(max=200)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    email = StringField(
+        _l("Email"),
+        validators=[DataRequired(_l("Please give your email address.")), Length(max=254)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    organisation = StringField(
+        _l("Organisation (optional)"),
+        validators=[Optional(), Length(max=200)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    consent = BooleanField(
+        _l("I agree that my name, email and organisation are processed to run this event."),
+        validators=[DataRequired(_l("Please agree to the processing of your data to register."))],
+    )
+    #: Honeypot: hidden from people, filled in by bots.
+    website = StringField(_l("Leave this field empty"))
+    #: Signed instant the form was shown, for the minimum fill time.
+    started = HiddenField()
+
+    def validate_name(self, field: StringField) -> None:
+        """No control characters in a name."""
+        if any(ord(c) < 32 or ord(c) == 127 for c in field.data or ""):
+            raise ValidationError(_l("Please use printable characters only."))
+
+    validate_organisation = validate_name
+
+    def validate_email(self, field: StringField) -> None:
+        """A syntactically valid address; keep its normalised form."""
+        try:
+            field.data = normalise_email(field.data)
+        except EmailNotValidError:
+            raise ValidationError(_l("Please enter a valid email address, like name@example.org."))
+
+    def stamp(self) -> None:
+        """Record now as the instant the form was shown."""
+        self.started.data = _started_serializer().dumps(int(clock.now().timestamp()))
+
+    def seconds_since_shown(self) -> float | None:
+        """Seconds since the form was shown, or None if the stamp is missing or forged."""
+        try:
+            shown = _started_serializer().loads(self.started.data or "")
+        except BadSignature:
+            return None
+        if not isinstance(shown, int):
+            return None
+        return clock.now().timestamp() - shown
+
+    def looks_automated(self) -> bool:
+        """The honeypot is filled."""
+        return bool(self.website.data)
+
+
+def field_url(slug: str) -> str:
+    """Where a single field is validated inline."""
+    return url_for("public.validate_registration_field", slug=slug)

@@ -1,0 +1,29 @@
+"""Answering HTMX requests with a partial and normal requests with the page."""
+
+from flask import Response, make_response, render_template, request
+
+
+def is_htmx() -> bool:
+    """An HTMX request that wants a fragment (boosted requests want the page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+    )
+
+
+def render(partial: str, page: str, status: int = 200, **context) -> Response:
+    """Render ``partial`` for HTMX and ``page`` (which includes it) otherwise."""
+    response = make_response(render_template(partial if is_htmx() else page, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def redirect_to(url: str) -> Response:
+    """Post/Redirect/Get: ``HX-Redirect`` for HTMX, a 303 otherwise."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    response = make_response("", 303)
+    response.headers["Location"] = url
+    return response

@@ -1,0 +1,202 @@
+"""Events, their programme, contacts and series."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp import clock
+from webapp.extensions import db
+from webapp.models.types import UTCDateTime
+
+
+def enum_column(enum_class: type[enum.Enum]) -> Enum:
+    """Store an enum by its value as a short string (no native DB enum)."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class EventStatus(enum.Enum):
+    """Whether an event is visible to the public."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Audience(enum.Enum):
+    """Who a programme part is for."""
+
+    EVERYONE = "everyone"
+    INVITED_ON_SITE = "invited_on_site"
+
+
+class RegistrationWindow(enum.Enum):
+    """Where an event stands for web sign-up at a given instant."""
+
+    NOT_YET_OPEN = "not_yet_open"
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Series(db.Model):
+    """Several events shown together (e.g. five dialogue meetings)."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: URL name, unique.
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    #: Title shown above the grouped events.
+    title: Mapped[str] = mapped_column(String(300))
+
+    events: Mapped[list[Event]] = relationship(
+        back_populates="series", order_by="Event.starts_at"
+    )
+
+
+class Event(db.Model):
+    """A seminar, partly on site, partly streamed."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: URL name, unique.
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    #: Title in the event's language.
+    title: Mapped[str] = mapped_column(String(300))
+    #: One or two sentences, plain text, for the list.
+    summary: Mapped[str] = mapped_column(Text, default="")
+    #: Longer description, Markdown (raw HTML is escaped when rendered).
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Language the event is held in and its emails are written in.
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    #: IANA timezone that all times are shown in.
+    timezone: Mapped[str] = mapped_column(String(64))
+    #: Where it takes place on site.
+    venue: Mapped[str] = mapped_column(String(300), default="")
+    #: First and last instant of the event.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Web sign-up window; the closing instant is the last second accepted.
+    registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The recording is open to registered people until this instant.
+    recording_available_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Player or embed URL of the live stream (never shown publicly).
+    stream_url: Mapped[str | None] = mapped_column(String(1000))
+    #: URL of the recording (never shown publicly).
+    recording_url: Mapped[str | None] = mapped_column(String(1000))
+    #: Maximum number of web participants; None means no limit.
+    web_capacity: Mapped[int | None] = mapped_column(Integer)
+    #: Draft, published or cancelled.
+    status: Mapped[EventStatus] = mapped_column(
+        enum_column(EventStatus), default=EventStatus.DRAFT
+    )
+    #: Optional series the event belongs to.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
+    #: Bookkeeping.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=clock.now, onupdate=clock.now
+    )
+
+    series: Mapped[Series | None] = relationship(back_populates="events")
+    parts: Mapped[list[ProgrammePart]] = relationship(
+        back_populates="event",
+        order_by="ProgrammePart.position",
+        cascade="all, delete-orphan",
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="event",
+        order_by="Contact.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The event's timezone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def streamed_parts(self) -> list[ProgrammePart]:
+        """Parts that web participants can follow."""
+        return [p for p in self.parts if p.is_public_stream]
+
+    def registration_window(self, at: datetime) -> RegistrationWindow:
+        """Where web sign-up stands at instant ``at``.
+
+        The closing instant is the last whole second accepted: at 23:59:59.999
+        the deadline 23:59:59 still holds.
+        """
+        if self.status is EventStatus.CANCELLED:
+            return RegistrationWindow.CANCELLED
+        if at < self.registration_opens_at:
+            return RegistrationWindow.NOT_YET_OPEN
+        if at.replace(microsecond=0) > self.registration_closes_at:
+            return RegistrationWindow.CLOSED
+        return RegistrationWindow.OPEN
+
+
+class ProgrammePart(db.Model):
+    """One part of an event's programme."""
+
+    __tablename__ = "programme_parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: Order in the programme, from 0.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    #: Title, e.g. "Part I: The big picture".
+    title: Mapped[str] = mapped_column(String(300))
+    #: Start and end instant.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Markdown description.
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Names (with roles) of the speakers, in order.
+    speakers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Whether the part is streamed on the web.
+    streamed: Mapped[bool] = mapped_column(default=False)
+    #: Everyone, or invited on-site participants only.
+    audience: Mapped[Audience] = mapped_column(
+        enum_column(Audience), default=Audience.EVERYONE
+    )
+
+    event: Mapped[Event] = relationship(back_populates="parts")
+
+    @property
+    def is_public_stream(self) -> bool:
+        """Web participants can follow this part."""
+        return self.streamed and self.audience is Audience.EVERYONE
+
+
+class Contact(db.Model):
+    """A person to ask about an event."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: Order on the page, from 0.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    #: Full name.
+    name: Mapped[str] = mapped_column(String(200))
+    #: Title or role, e.g. "Project coordinator".
+    role: Mapped[str] = mapped_column(String(300), default="")
+    #: Phone number as written.
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    #: Email address.
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+    event: Mapped[Event] = relationship(back_populates="contacts")

@@ -1,0 +1,72 @@
+"""Registrations of participants to events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp import clock
+from webapp.extensions import db
+from webapp.models.events import Event, ProgrammePart, enum_column
+from webapp.models.types import UTCDateTime
+
+
+class RegistrationKind(enum.Enum):
+    """How the participant takes part."""
+
+    WEB = "web"
+    ON_SITE = "on_site"
+
+
+class RegistrationStatus(enum.Enum):
+    """Lifecycle of a registration."""
+
+    REGISTERED = "registered"
+    CANCELLED = "cancelled"
+
+
+class Registration(db.Model):
+    """One person registered to one event."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("event_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The event (the unique index on event and email also serves look-ups by event).
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: Normalised (lower-case) address; unique per event.
+    email: Mapped[str] = mapped_column(String(254))
+    #: Name as given.
+    name: Mapped[str] = mapped_column(String(200))
+    #: Organisation as given, may be empty.
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    #: Web or on site.
+    kind: Mapped[RegistrationKind] = mapped_column(enum_column(RegistrationKind))
+    #: Registered or cancelled.
+    status: Mapped[RegistrationStatus] = mapped_column(
+        enum_column(RegistrationStatus), default=RegistrationStatus.REGISTERED
+    )
+    #: When the person consented to the processing of their data.
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Bumped to revoke every link sent so far.
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Bookkeeping.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        """Registered and not cancelled."""
+        return self.status is RegistrationStatus.REGISTERED
+
+    @property
+    def followable_parts(self) -> list[ProgrammePart]:
+        """Parts this participant can follow: all on site, the streamed ones on the web."""
+        if self.kind is RegistrationKind.ON_SITE:
+            return list(self.event.parts)
+        return self.event.streamed_parts

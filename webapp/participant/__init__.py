@@ -1,0 +1,16 @@
+"""Pages reached through signed links: the participant's own page."""
+
+from flask import Blueprint
+
+bp = Blueprint("participant", __name__, url_prefix="/p")
+
+
+@bp.after_request
+def private(response):
+    """Personal pages: never cached, the token never leaks through Referer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+from webapp.participant import routes  # noqa: E402,F401

@@ -1,0 +1,67 @@
+"""The participant page, calendar download and cancellation."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, render_template, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from webapp.calendar import registration_calendar
+from webapp.extensions import db
+from webapp.htmx import redirect_to
+from webapp.models import Registration
+from webapp.participant import bp
+from webapp.services.registrations import cancel_registration
+from webapp.tokens import read_token
+
+
+def _registration(token: str) -> Registration:
+    """The registration the token names, or 404 (tampered, foreign or revoked)."""
+    registration = read_token("participant", token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.get("/<token>")
+def home(token: str):
+    """What the participant registered for and which parts they can follow."""
+    registration = _registration(token)
+    return render_template(
+        "participant/home.html", registration=registration, event=registration.event,
+        token=token, form=FlaskForm(),
+    )
+
+
+@bp.get("/<token>/calendar.ics")
+def calendar(token: str):
+    """The parts the participant can follow, as an iCalendar file."""
+    registration = _registration(token)
+    if not registration.is_active:
+        abort(410)
+    response = make_response(registration_calendar(registration))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{registration.event.slug}.ics"'
+    )
+    return response
+
+
+@bp.get("/<token>/cancel")
+def confirm_cancel(token: str):
+    """Ask before cancelling."""
+    registration = _registration(token)
+    return render_template(
+        "participant/cancel.html", registration=registration, event=registration.event,
+        token=token, form=FlaskForm(),
+    )
+
+
+@bp.post("/<token>/cancel")
+def cancel(token: str):
+    """Cancel the registration (CSRF-protected)."""
+    registration = _registration(token)
+    cancel_registration(registration)
+    db.session.commit()
+    flash(_("Your registration has been cancelled."), "success")
+    return redirect_to(url_for("participant.home", token=token))

@@ -1,0 +1,116 @@
+"""Routes of the public pages: load, check, call a service, respond."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, render_template, request, url_for
+from flask_babel import gettext as _
+
+from webapp import clock
+from webapp.extensions import db, limiter
+from webapp.forms.registration import FIELDS, WebRegistrationForm
+from webapp.htmx import redirect_to, render
+from webapp.models import Event, RegistrationWindow
+from webapp.public import bp
+from webapp.services import DomainError
+from webapp.services.events import get_public_event, list_public_events
+from webapp.services.registrations import (
+    AlreadyRegistered,
+    check_registration_open,
+    register_web_participant,
+    web_places_left,
+)
+from webapp.tokens import make_token
+
+
+@bp.get("/")
+def event_list():
+    """Upcoming and past events."""
+    upcoming, past = list_public_events()
+    return render_template("public/event_list.html", upcoming=upcoming, past=past)
+
+
+@bp.get("/events/<slug>")
+def event_page(slug: str):
+    """The event, its programme, and the sign-up form while registration is open."""
+    event = get_public_event(slug)
+    form = WebRegistrationForm()
+    form.stamp()
+    return _signup_response(event, form)
+
+
+@bp.post("/events/<slug>/register")
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
+def register(slug: str):
+    """Sign up as a web participant (full page without JS, the sign-up fragment with HTMX)."""
+    event = get_public_event(slug)
+    form = WebRegistrationForm()
+    try:
+        check_registration_open(event)
+    except DomainError as error:
+        return _signup_response(event, form, notice=error.message, status=error.status)
+    if form.looks_automated():
+        abort(400)
+    problem = _timing_problem(form)
+    if not form.validate() or problem:
+        if problem:
+            form.form_errors.append(problem)
+        form.stamp()
+        return _signup_response(event, form, status=422)
+    try:
+        registration = register_web_participant(
+            event, name=form.name.data, email=form.email.data,
+            organisation=form.organisation.data or "",
+        )
+    except AlreadyRegistered as error:
+        db.session.rollback()
+        return _signup_response(event, form, notice=error.message, done=True)
+    except DomainError as error:
+        db.session.rollback()
+        return _signup_response(event, form, notice=error.message, status=error.status)
+    db.session.commit()
+    flash(_("You are registered. Keep this page's address: it is your personal link."), "success")
+    return redirect_to(url_for("participant.home", token=make_token("participant", registration)))
+
+
+@bp.post("/events/<slug>/register/validate")
+def validate_registration_field(slug: str):
+    """Inline validation of the one field the user just left (HTMX)."""
+    get_public_event(slug)
+    name = request.headers.get("HX-Trigger-Name") or request.args.get("field", "")
+    if name not in FIELDS:
+        abort(400)
+    form = WebRegistrationForm()
+    field = form[name]
+    extra = getattr(form, f"validate_{name}", None)
+    field.validate(form, extra_validators=[extra] if extra else ())
+    return render_template("public/_field_error.html", field=field)
+
+
+@bp.get("/privacy")
+def privacy():
+    """The deployment's privacy notice."""
+    return render_template("public/privacy.html")
+
+
+def _timing_problem(form: WebRegistrationForm) -> str | None:
+    """A message when the form was sent too fast (a bot) or is too old to trust."""
+    elapsed = form.seconds_since_shown()
+    config = current_app.config
+    if elapsed is None:
+        return _("Please send the form again.")
+    if elapsed < config["SIGNUP_MIN_FILL_SECONDS"]:
+        return _("That was very fast. Please check the form and send it again.")
+    if elapsed > config["SIGNUP_FORM_MAX_AGE_SECONDS"]:
+        return _("The form was open for a long time. Please check it and send it again.")
+    return None
+
+
+def _signup_response(event: Event, form: WebRegistrationForm, *, notice: str | None = None,
+                     status: int = 200, done: bool = False):
+    """The event page, or only its sign-up section for HTMX."""
+    window = event.registration_window(clock.now())
+    return render(
+        "public/_signup.html", "public/event.html", status=status,
+        event=event, form=form, notice=notice, done=done, window=window,
+        open=window is RegistrationWindow.OPEN, places_left=web_places_left(event),
+    )

@@ -1,0 +1,344 @@
+"""Reading events and their programme from YAML or JSON files.
+
+The schema is documented in ``docs/event-format.md``. Errors name the field
+and, where the file allows, its line: ``line 12: programme[1].starts_at: ...``.
+Re-importing a slug updates that event (its programme and contacts are
+replaced).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Audience, Contact, Event, EventStatus, ProgrammePart, Series
+
+MAX_FILE_BYTES = 1024 * 1024
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+LANGUAGES = ("en", "sv", "fi")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=80)]
+Url = Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=1000)]
+
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
+
+
+class EventImportError(Exception):
+    """The file cannot be imported; the message names the line and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=20000)
+
+
+def _when(value: Any, *, time_allowed: bool = False) -> date | datetime | time:
+    """Parse ``2021-11-18``, ``2021-11-18 10:00`` (event time), ISO with offset, or ``10:00``."""
+    if isinstance(value, (datetime, date)):
+        return value
+    text = str(value).strip()
+    try:
+        if _DATE.match(text):
+            return date.fromisoformat(text)
+        if _DATETIME.match(text):
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if time_allowed and _TIME.match(text):
+            return time.fromisoformat(text)
+    except ValueError as error:
+        raise ValueError(f"not a valid date or time: {text!r} ({error})") from None
+    expected = "a date (2021-11-18), a date and time (2021-11-18 10:00)"
+    raise ValueError(f"expected {expected}{' or a time (10:00)' if time_allowed else ''}")
+
+
+class ContactSpec(_Strict):
+    name: Title
+    role: Line = ""
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    email: EmailStr | Literal[""] = ""
+
+
+class PartSpec(_Strict):
+    title: Title
+    starts_at: Any
+    ends_at: Any
+    description: Text = ""
+    speakers: list[Line] = Field(default_factory=list, max_length=50)
+    streamed: bool = False
+    audience: Audience = Audience.EVERYONE
+
+    @field_validator("starts_at", "ends_at", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return _when(value, time_allowed=True)
+
+
+class SeriesSpec(_Strict):
+    slug: Slug
+    title: Title
+
+
+class EventSpec(_Strict):
+    slug: Slug
+    title: Title
+    summary: Text = ""
+    description: Text = ""
+    language: Literal[LANGUAGES] = "en"
+    timezone: str
+    venue: Line = ""
+    starts_at: Any
+    ends_at: Any
+    registration_opens_at: Any
+    registration_closes_at: Any
+    recording_available_until: Any = None
+    stream_url: Url | None = None
+    recording_url: Url | None = None
+    web_capacity: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    status: EventStatus = EventStatus.DRAFT
+    series: SeriesSpec | None = None
+    contacts: list[ContactSpec] = Field(default_factory=list, max_length=50)
+    programme: list[PartSpec] = Field(default_factory=list, max_length=200)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Helsinki)") from None
+        return value
+
+    @field_validator(
+        "starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
+        "recording_available_until", mode="before",
+    )
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return None if value is None else _when(value)
+
+    @model_validator(mode="after")
+    def _resolve_times(self) -> EventSpec:
+        """Turn local dates and times into UTC instants and check their order."""
+        zone = ZoneInfo(self.timezone)
+        self.starts_at = _instant(self.starts_at, zone)
+        self.ends_at = _instant(self.ends_at, zone, end_of_day=True)
+        self.registration_opens_at = _instant(self.registration_opens_at, zone)
+        self.registration_closes_at = _instant(self.registration_closes_at, zone, end_of_day=True)
+        if self.recording_available_until is not None:
+            self.recording_available_until = _instant(
+                self.recording_available_until, zone, end_of_day=True
+            )
+        event_day = self.starts_at.astimezone(zone).date()
+        for part in self.programme:
+            part.starts_at = _instant(part.starts_at, zone, day=event_day)
+            part.ends_at = _instant(part.ends_at, zone, day=event_day)
+        return self
+
+
+def _instant(value: Any, zone: ZoneInfo, *, end_of_day: bool = False,
+             day: date | None = None) -> datetime:
+    """A UTC instant from a local date (start or end of day), time or datetime."""
+    if isinstance(value, datetime):
+        local = value if value.tzinfo else value.replace(tzinfo=zone)
+    elif isinstance(value, date):
+        local = datetime.combine(value, time(23, 59, 59) if end_of_day else time(0), zone)
+    elif isinstance(value, time) and day is not None:
+        local = datetime.combine(day, value, zone)
+    else:
+        raise ValueError("a time of day needs a date here")
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+def _order_problems(spec: EventSpec) -> list[tuple[tuple, str]]:
+    """Each end after its start; the sign-up window before the event ends."""
+    problems = []
+    if spec.ends_at <= spec.starts_at:
+        problems.append((("ends_at",), "must be after starts_at"))
+    if spec.registration_closes_at <= spec.registration_opens_at:
+        problems.append((("registration_closes_at",), "must be after registration_opens_at"))
+    if spec.registration_closes_at > spec.ends_at:
+        problems.append((("registration_closes_at",), "must not be after the event ends"))
+    if spec.recording_available_until and spec.recording_available_until < spec.ends_at:
+        problems.append((("recording_available_until",), "must not be before the event ends"))
+    for index, part in enumerate(spec.programme):
+        if part.ends_at <= part.starts_at:
+            problems.append((("programme", index, "ends_at"), "must be after starts_at"))
+    return problems
+
+
+# --- reading files -----------------------------------------------------------
+
+
+class _StringLoader(yaml.SafeLoader):
+    """YAML loader that resolves only null: no sexagesimal ``10:00`` = 600,
+    no ``no`` = False; pydantic turns the strings into the right types."""
+
+
+_StringLoader.yaml_implicit_resolvers = {
+    key: [(tag, regex) for tag, regex in resolvers if tag == "tag:yaml.org,2002:null"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_event_text(text: str, filename: str = "<input>") -> EventSpec:
+    """Validate an event document (YAML or JSON by file name)."""
+    is_json = filename.lower().endswith(".json")
+    try:
+        data = json.loads(text) if is_json else yaml.load(text, Loader=_StringLoader)
+    except json.JSONDecodeError as error:
+        raise EventImportError(f"line {error.lineno}: invalid JSON: {error.msg}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise EventImportError(f"{where}invalid YAML: {getattr(error, 'problem', error)}") from None
+    if not isinstance(data, dict):
+        raise EventImportError("line 1: the file must hold one event (a mapping of fields)")
+    try:
+        spec = EventSpec.model_validate(data)
+    except ValidationError as error:
+        problems = [(p["loc"], p["msg"].removeprefix("Value error, ")) for p in error.errors()]
+        raise EventImportError(_describe(problems, text)) from None
+    problems = _order_problems(spec)
+    if problems:
+        raise EventImportError(_describe(problems, text))
+    return spec
+
+
+def _describe(problems: list[tuple[tuple, str]], text: str) -> str:
+    """One line per problem: ``line N: field.path: message``."""
+    try:
+        root = yaml.compose(text, Loader=_StringLoader)
+    except yaml.YAMLError:
+        root = None
+    lines = []
+    for loc, message in problems:
+        loc = list(loc)
+        line = _line_of(root, loc)
+        lines.append(f"{f'line {line}: ' if line else ''}{_dotted(loc) or 'event'}: {message}")
+    return "\n".join(lines)
+
+
+def _dotted(loc: list) -> str:
+    """``programme[1].starts_at`` from pydantic's location tuple."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in {"function-after", "function-before", "literal['']", "str"}:
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_of(node: Any, loc: list) -> int | None:
+    """The 1-based line of the deepest node found along ``loc``."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            if match is None:
+                key = next((k for k, _ in node.value if k.value == part), None)
+                return key.start_mark.line + 1 if key else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def load_event_file(path: str | Path) -> EventSpec:
+    """Read and validate an event file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise EventImportError(f"cannot read {path}: {error.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise EventImportError(f"{path} is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise EventImportError(f"{path} is not UTF-8 text: {error}") from None
+    return parse_event_text(text, path.name)
+
+
+# --- writing the database ----------------------------------------------------
+
+
+def import_event(spec: EventSpec, *, shift: timedelta | None = None) -> Event:
+    """Create or update the event ``spec.slug``; programme and contacts are replaced.
+
+    ``shift`` moves every instant by whole days of wall-clock time in the
+    event's timezone (used to bring the examples into the future).
+    """
+    zone = ZoneInfo(spec.timezone)
+
+    def at(instant: datetime | None) -> datetime | None:
+        if instant is None or shift is None:
+            return instant
+        local = instant.astimezone(zone).replace(tzinfo=None) + shift
+        return local.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+    event = db.session.scalar(select(Event).where(Event.slug == spec.slug)) or Event(slug=spec.slug)
+    event.title, event.summary, event.description = spec.title, spec.summary, spec.description
+    event.language, event.timezone, event.venue = spec.language, spec.timezone, spec.venue
+    event.starts_at, event.ends_at = at(spec.starts_at), at(spec.ends_at)
+    event.registration_opens_at = at(spec.registration_opens_at)
+    event.registration_closes_at = at(spec.registration_closes_at)
+    event.recording_available_until = at(spec.recording_available_until)
+    event.stream_url, event.recording_url = spec.stream_url, spec.recording_url
+    event.web_capacity, event.status = spec.web_capacity, spec.status
+    event.series = _series(spec.series)
+    event.parts = [
+        ProgrammePart(
+            position=index, title=p.title, starts_at=at(p.starts_at), ends_at=at(p.ends_at),
+            description=p.description, speakers=list(p.speakers), streamed=p.streamed,
+            audience=p.audience,
+        )
+        for index, p in enumerate(spec.programme)
+    ]
+    event.contacts = [
+        Contact(position=index, name=c.name, role=c.role, phone=c.phone, email=c.email)
+        for index, c in enumerate(spec.contacts)
+    ]
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _series(spec: SeriesSpec | None) -> Series | None:
+    """The series named by ``spec``, created or retitled."""
+    if spec is None:
+        return None
+    series = db.session.scalar(select(Series).where(Series.slug == spec.slug))
+    if series is None:
+        series = Series(slug=spec.slug)
+        db.session.add(series)
+    series.title = spec.title
+    return series

@@ -1,0 +1,139 @@
+"""Signing up and cancelling."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import (
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationKind,
+    RegistrationStatus,
+    RegistrationWindow,
+)
+from webapp.services import DomainError
+from webapp.timefmt import long_datetime
+
+
+class RegistrationClosed(DomainError):
+    """Sign-up is not open (not yet, any more, or the event is cancelled)."""
+
+    status = 403
+
+
+class EventFull(DomainError):
+    """All web places are taken."""
+
+    status = 409
+
+
+class AlreadyRegistered(DomainError):
+    """This email is already registered for the event."""
+
+    status = 200
+
+
+def window_message(event: Event, window: RegistrationWindow) -> str:
+    """User-facing words for a registration window other than open."""
+    if window is RegistrationWindow.NOT_YET_OPEN:
+        return _("Registration opens on %(when)s.",
+                 when=long_datetime(event.registration_opens_at, event.zone))
+    if window is RegistrationWindow.CANCELLED:
+        return _("This event has been cancelled.")
+    return _("Registration closed on %(when)s.",
+             when=long_datetime(event.registration_closes_at, event.zone))
+
+
+def check_registration_open(event: Event) -> None:
+    """Raise RegistrationClosed unless web sign-up is open right now."""
+    window = event.registration_window(clock.now())
+    if event.status is EventStatus.DRAFT:
+        raise RegistrationClosed(_("This event is not open for registration."))
+    if window is not RegistrationWindow.OPEN:
+        raise RegistrationClosed(window_message(event, window))
+
+
+def web_places_taken(event: Event) -> int:
+    """Active web registrations of the event."""
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == event.id,
+            Registration.kind == RegistrationKind.WEB,
+            Registration.status == RegistrationStatus.REGISTERED,
+        )
+    ) or 0
+
+
+def web_places_left(event: Event) -> int | None:
+    """Free web places, or None when the event has no capacity limit."""
+    if event.web_capacity is None:
+        return None
+    return max(event.web_capacity - web_places_taken(event), 0)
+
+
+def _lock_event(event: Event) -> None:
+    """Serialise sign-ups of one event (row lock on PostgreSQL).
+
+    SQLite has one writer at a time, and a writer whose snapshot is stale
+    cannot commit there, so the count below stays true on both.
+    """
+    db.session.execute(
+        select(Event.id).where(Event.id == event.id).with_for_update()
+    )
+
+
+def register_web_participant(
+    event: Event, *, name: str, email: str, organisation: str
+) -> Registration:
+    """Register ``email`` as a web participant of ``event``.
+
+    Raises RegistrationClosed, EventFull or AlreadyRegistered. A cancelled
+    registration of the same address is taken up again, with a new token
+    version so that links to the cancelled one stay dead.
+    """
+    check_registration_open(event)
+    _lock_event(event)
+    existing = db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.email == email
+        )
+    )
+    if existing is not None and existing.is_active:
+        raise AlreadyRegistered(_("This email address is already registered for this event."))
+    if web_places_left(event) == 0:
+        raise EventFull(_("Sorry, all web places for this event are taken."))
+    now = clock.now()
+    if existing is not None:
+        existing.name, existing.organisation = name, organisation
+        existing.kind = RegistrationKind.WEB
+        existing.status = RegistrationStatus.REGISTERED
+        existing.consent_at, existing.cancelled_at = now, None
+        existing.token_version += 1
+        db.session.flush()
+        return existing
+    registration = Registration(
+        event=event, email=email, name=name, organisation=organisation,
+        kind=RegistrationKind.WEB, consent_at=now, created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except IntegrityError:
+        raise AlreadyRegistered(
+            _("This email address is already registered for this event.")
+        ) from None
+    return registration
+
+
+def cancel_registration(registration: Registration) -> None:
+    """Cancel a registration; its links keep working to show the cancellation."""
+    if not registration.is_active:
+        return
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = clock.now()
+    db.session.flush()

@@ -1,0 +1,27 @@
+"""Jinja filters and globals."""
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+
+from webapp import clock, timefmt
+from webapp.markdown import render_markdown
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters every template uses."""
+    app.jinja_env.filters.update(
+        clock_time=timefmt.clock_time,
+        time_range=timefmt.time_range,
+        long_date=timefmt.long_date,
+        long_datetime=timefmt.long_datetime,
+        iso=timefmt.iso,
+        markdown=render_markdown,
+    )
+    app.jinja_env.globals.update(now=clock.now, get_locale=get_locale)
+
+    @app.before_request
+    def remember_language() -> None:
+        """A ``?lang=`` choice sticks for the session."""
+        chosen = request.args.get("lang")
+        if chosen in app.config["LANGUAGES"]:
+            session["lang"] = chosen

@@ -1,0 +1,43 @@
+"""Showing instants in an event's own timezone, with its abbreviation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from flask_babel import get_locale
+
+
+def in_zone(instant: datetime, zone: str | ZoneInfo) -> datetime:
+    """The instant as wall-clock time in ``zone``."""
+    return instant.astimezone(zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone))
+
+
+def clock_time(instant: datetime, zone: str | ZoneInfo) -> str:
+    """``10:00 EET``."""
+    local = in_zone(instant, zone)
+    return f"{local:%H:%M} {local.tzname()}"
+
+
+def time_range(start: datetime, end: datetime, zone: str | ZoneInfo) -> str:
+    """``10:00–12:45 EET``; both abbreviations when daylight saving changes between."""
+    a, b = in_zone(start, zone), in_zone(end, zone)
+    if a.tzname() == b.tzname():
+        return f"{a:%H:%M}–{b:%H:%M} {b.tzname()}"
+    return f"{a:%H:%M} {a.tzname()}–{b:%H:%M} {b.tzname()}"
+
+
+def long_date(instant: datetime, zone: str | ZoneInfo) -> str:
+    """``Thursday 18 November 2021`` in the visitor's language."""
+    return format_date(in_zone(instant, zone).date(), "EEEE d MMMM y", locale=get_locale())
+
+
+def long_datetime(instant: datetime, zone: str | ZoneInfo) -> str:
+    """``Tuesday 16 November 2021, 23:59 EET``."""
+    return f"{long_date(instant, zone)}, {clock_time(instant, zone)}"
+
+
+def iso(instant: datetime) -> str:
+    """Machine-readable form for ``<time datetime=...>``."""
+    return instant.isoformat()

@@ -1,0 +1,49 @@
+"""Signed links: one salt per purpose, holding the registration id and token version.
+
+A token names a registration by its id and the token version it was made for,
+signed with the application's secret. An id alone opens nothing, and bumping
+``Registration.token_version`` revokes every link made before. itsdangerous
+compares signatures in constant time.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from webapp.extensions import db
+from webapp.models import Registration
+
+PURPOSES = ("participant",)
+
+
+def _serializer(purpose: str) -> URLSafeSerializer:
+    """The serializer for one purpose; each has its own salt."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"webinar-desk/{purpose}")
+
+
+def make_token(purpose: str, registration: Registration) -> str:
+    """A signed token for ``registration`` at its current token version."""
+    return _serializer(purpose).dumps([registration.id, registration.token_version])
+
+
+def read_token(purpose: str, token: str) -> Registration | None:
+    """The registration a token names, or None if tampered, foreign or revoked."""
+    if len(token) > 200:
+        return None
+    try:
+        payload = _serializer(purpose).loads(token)
+    except BadSignature:
+        return None
+    if (
+        not isinstance(payload, list)
+        or len(payload) != 2
+        or not all(type(v) is int for v in payload)
+    ):
+        return None
+    registration = db.session.get(Registration, payload[0])
+    if registration is None or registration.token_version != payload[1]:
+        return None
+    return registration
