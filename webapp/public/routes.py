@@ -81,7 +81,7 @@ def validate_registration_field(slug: str):
         abort(400)
     form = WebRegistrationForm()
     field = form[name]
-    extra = getattr(form, f"validate_{name}", None)
+    extra = getattr(type(form), f"validate_{name}", None)
     field.validate(form, extra_validators=[extra] if extra else ())
     return render_template("public/_field_error.html", field=field)
 

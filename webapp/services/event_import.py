@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -38,8 +39,22 @@ LANGUAGES = ("en", "sv", "fi")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=80)]
-Url = Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=1000)]
+
+
+def _slug(value: str) -> str:
+    if not re.match(SLUG, value) or len(value) > 80:
+        raise ValueError("use lower-case letters, digits and hyphens (at most 80), e.g. nordic-seminar-2021")
+    return value
+
+
+def _url(value: str) -> str:
+    if not re.match(r"^https://[^\s/]+\S*$", value) or len(value) > 1000:
+        raise ValueError("must be an https:// address (at most 1000 characters)")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Url = Annotated[str, AfterValidator(_url)]
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -1,0 +1,161 @@
+"""Shared fixtures: the app on SQLite (or PostgreSQL with TEST_DATABASE_URL),
+a clean database per test, a movable clock, and event factories."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from config import TestConfig
+from webapp import create_app
+from webapp.extensions import db, limiter
+from webapp.services.event_import import import_event, load_event_file
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "examples" / "nordic-seminar-trafficking-2021.yaml"
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+def database_url(tmp_path_factory) -> str:
+    """PostgreSQL when TEST_DATABASE_URL is set, else a fresh SQLite file."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return TestConfig.SQLALCHEMY_DATABASE_URI
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """One application for the whole run, its schema created from the models."""
+    url = database_url(tmp_path_factory)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    application = create_app(Config)
+    with application.app_context():
+        db.drop_all()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _context(app):
+    """Each test runs in an app context over an empty database."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    """A test client with cookies."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """The CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def travel():
+    """Move the clock: ``travel("2021-11-16 23:59:59", HELSINKI)``; stays still."""
+    current: list[time_machine.travel] = []
+
+    def move(when: str | datetime, zone: ZoneInfo = HELSINKI):
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=zone)
+        if current:
+            current.pop().stop()
+        traveller = time_machine.travel(when.astimezone(timezone.utc), tick=False)
+        traveller.start()
+        current.append(traveller)
+
+    yield move
+    if current:
+        current.pop().stop()
+
+
+@pytest.fixture
+def reference_event():
+    """The reference event of seed 002, as shipped in examples/, committed."""
+    event = import_event(load_event_file(REFERENCE))
+    db.session.commit()
+    return event
+
+
+def _stamp_now() -> str:
+    """A start stamp for the sign-up form, made at the current (moved) time."""
+    from webapp.forms.registration import _started_serializer
+    from webapp import clock
+
+    return _started_serializer().dumps(int(clock.now().timestamp()))
+
+
+def extract(pattern: str, html: str) -> str:
+    """The first group of ``pattern`` in ``html`` (fails the test if absent)."""
+    match = re.search(pattern, html)
+    assert match, f"{pattern!r} not found"
+    return match.group(1)
+
+
+class SignUp:
+    """Fills and posts the sign-up form like a browser would."""
+
+    def __init__(self, client, slug: str):
+        self.client, self.slug = client, slug
+
+    def form_fields(self) -> dict[str, str]:
+        """GET the event page and read the CSRF token and the form's start stamp.
+
+        When the page offers no form (registration closed), the stamp is made
+        as the page would have made it now, so a POST can still be tried.
+        """
+        html = self.client.get(f"/events/{self.slug}").get_data(as_text=True)
+        started = re.search(r'name="started" type="hidden" value="([^"]*)"', html)
+        return {
+            "csrf_token": extract(r'"X-CSRFToken": "([^"]*)"', html),
+            "started": started.group(1) if started else _stamp_now(),
+        }
+
+    def post(self, fields: dict | None = None, *, hidden: dict | None = None, headers=None, **data):
+        """POST the form: the page's hidden fields, a valid person, then ``data``."""
+        body = dict(hidden if hidden is not None else self.form_fields())
+        body.update(name="Anna Virtanen", email="anna@example.org", organisation="HEUNI",
+                    consent="y")
+        body.update(fields or {})
+        body.update(data)
+        body = {k: v for k, v in body.items() if v is not None}
+        return self.client.post(f"/events/{self.slug}/register", data=body, headers=headers or {})
+
+
+@pytest.fixture
+def signup(client, reference_event):
+    """Sign-up helper for the reference event."""
+    return SignUp(client, reference_event.slug)
+
+
+def text_of(html: str) -> str:
+    """The visible text of an HTML page, tags removed and spaces collapsed."""
+    import html as html_module
+
+    without_tags = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", html_module.unescape(without_tags))
