@@ -1,0 +1,138 @@
+"""Real-browser tests (Playwright driving Debian's Chromium) for what only a browser shows.
+
+Without /usr/bin/chromium they are skipped with the reason; under CI a skip is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from webapp.cli import demo_shift
+from webapp.extensions import db
+from webapp.models import Registration
+from webapp.services.event_import import import_event, load_event_file
+from tests.conftest import REFERENCE
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"browser tests cannot be skipped under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium, shared by the browser tests."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free loopback port in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def open_event():
+    """The reference event moved into the future so that registration is open now."""
+    spec = load_event_file(REFERENCE)
+    event = import_event(spec, shift=demo_shift(spec.starts_at, ZoneInfo(spec.timezone), 9))
+    db.session.commit()
+    return event
+
+
+def registrations() -> list[Registration]:
+    """Rows as they are now in the database."""
+    db.session.expire_all()
+    return db.session.scalars(select(Registration)).all()
+
+
+def test_sign_up_with_inline_validation(browser, live_server, open_event):
+    page = browser.new_page()
+    page.goto(f"{live_server}/events/{open_event.slug}")
+    page.fill("#email", "not an email")
+    page.press("#email", "Tab")
+    error = page.locator("#email-error")
+    error.filter(has_text="Please enter a valid email address").wait_for()
+    assert page.url.endswith(f"/events/{open_event.slug}"), "no page load: HTMX swapped the message"
+    page.fill("#email", "Maija.Meikalainen@Example.fi")
+    page.press("#email", "Tab")
+    page.wait_for_function("document.querySelector('#email-error').textContent.trim() === ''")
+    page.fill("#name", "Maija Meikäläinen")
+    page.check("#consent")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/p/**")
+    assert "You are registered" in page.content()
+    assert [r.email for r in registrations()] == ["maija.meikalainen@example.fi"]
+    page.close()
+
+
+def test_invalid_submit_with_htmx_keeps_the_page_and_shows_errors(browser, live_server, open_event):
+    page = browser.new_page()
+    page.goto(f"{live_server}/events/{open_event.slug}")
+    page.click("button[type=submit]")
+    page.locator("#name-error").filter(has_text="Please give your name.").wait_for()
+    assert page.locator("#consent-error").inner_text().startswith("Please agree")
+    assert page.title().startswith(open_event.title)
+    assert registrations() == []
+    page.close()
+
+
+def test_sign_up_without_javascript(browser, live_server, open_event):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/events/{open_event.slug}")
+    page.fill("#name", "Erik Svensson")
+    page.fill("#email", "bad")
+    page.check("#consent")
+    page.click("button[type=submit]")
+    assert "Please enter a valid email address" in page.content()
+    page.fill("#email", "erik@example.se")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/p/**")
+    assert "You are registered" in page.content()
+    assert [r.name for r in registrations()] == ["Erik Svensson"]
+    context.close()
+
+
+def test_cancel_from_the_participant_page(browser, live_server, open_event):
+    page = browser.new_page()
+    page.goto(f"{live_server}/events/{open_event.slug}")
+    page.fill("#name", "Anna")
+    page.fill("#email", "anna@example.org")
+    page.check("#consent")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/p/**")
+    page.click("text=Cancel my registration")
+    page.click("text=Yes, cancel my registration")
+    page.locator("text=Your registration has been cancelled.").wait_for()
+    assert [r.status.value for r in registrations()] == ["cancelled"]
+    page.close()
