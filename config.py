@@ -82,6 +82,27 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Webinar Desk <no-reply@localhost>"
     )
+    LOCAL_MAILBOX = False  # /dev/mail: read kept mail in the app (never in production)
+    MAIL_SUPPRESS_SEND = False  # we decide ourselves: no MAIL_SERVER means kept locally
+    MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 30)
+
+    # Outbox delivery (flask mail work / drain).
+    MAIL_BATCH_SIZE = _env_int("MAIL_BATCH_SIZE", 100)
+    MAIL_LEASE_SECONDS = _env_int("MAIL_LEASE_SECONDS", 300)
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_RETRY_BASE_SECONDS = _env_int("MAIL_RETRY_BASE_SECONDS", 60)
+    MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
+    MAIL_RATE_PER_SECOND = float(os.environ.get("MAIL_RATE_PER_SECOND") or 0)  # 0: no cap
+    MAIL_CONNECTIONS = _env_int("MAIL_CONNECTIONS", 1)
+    MAIL_POLL_SECONDS = float(os.environ.get("MAIL_POLL_SECONDS") or 5)
+
+    # When timed messages go out.
+    STREAM_LINK_LEAD_HOURS = float(os.environ.get("STREAM_LINK_LEAD_HOURS") or 24)
+    REMINDER_OFFSETS_MINUTES = tuple(
+        int(v) for v in os.environ.get("REMINDER_OFFSETS_MINUTES", "60").split(",") if v.strip()
+    )
+    UNCONFIRMED_TTL_HOURS = float(os.environ.get("UNCONFIRMED_TTL_HOURS") or 48)
+    RESEND_LINK_INTERVAL_MINUTES = _env_int("RESEND_LINK_INTERVAL_MINUTES", 15)
 
     # Sign-up protection.
     SIGNUP_MIN_FILL_SECONDS = _env_int("SIGNUP_MIN_FILL_SECONDS", 3)
@@ -101,6 +122,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     """Local use: embedded defaults everywhere."""
+
+    LOCAL_MAILBOX = True
 
     @classmethod
     def prepare(cls, config: dict) -> None:
@@ -133,6 +156,7 @@ class TestConfig(Config):
     ) or "sqlite://"
     SIGNUP_MIN_FILL_SECONDS = 0
     SIGNUP_RATE_LIMIT = "1000 per minute"
+    LOCAL_MAILBOX = True
     MAIL_SERVER = None
     BASE_URL = "http://localhost"
     SESSION_COOKIE_SECURE = False

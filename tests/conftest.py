@@ -159,3 +159,26 @@ def text_of(html: str) -> str:
 
     without_tags = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", html_module.unescape(without_tags))
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on loopback; the app sends to it during the test."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    app.extensions["mail"].server, app.extensions["mail"].port = "127.0.0.1", server.port
+    yield server
+    app.config.update(saved)
+    app.extensions["mail"].server, app.extensions["mail"].port = saved["MAIL_SERVER"], saved["MAIL_PORT"]
+    server.stop()
+
+
+def drain_mail(app):
+    """Run ``flask mail drain`` in-process; returns its totals."""
+    from webapp.mail.delivery import drain
+
+    db.session.remove()
+    return drain(app)

@@ -9,7 +9,8 @@ from flask import Flask
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 
-from webapp.extensions import babel, csrf, db, limiter, mail, migrate, select_locale
+from webapp import extensions
+from webapp.extensions import babel, csrf, db, limiter, migrate, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +43,7 @@ def _init_extensions(app: Flask) -> None:
     """Bind the unbound extensions to ``app``."""
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    mail.init_app(app)
+    extensions.mail.init_app(app)  # (webapp.mail is the email package)
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -56,12 +57,14 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
     from webapp.errors import bp as errors_bp
+    from webapp.mail.mailbox import bp as mailbox_bp
     from webapp.participant import bp as participant_bp
     from webapp.public import bp as public_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(participant_bp)
+    app.register_blueprint(mailbox_bp)
 
 
 @sa_event.listens_for(Engine, "connect")

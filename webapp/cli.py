@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from webapp import clock
@@ -60,3 +61,73 @@ def demo_shift(starts_at, zone: ZoneInfo, days_ahead: int) -> timedelta:
 def register_commands(app: Flask) -> None:
     """Attach the command groups to ``app``."""
     app.cli.add_command(events_cli)
+    app.cli.add_command(mail_cli)
+
+
+mail_cli = AppGroup("mail", help="Send the outbox.")
+
+
+@mail_cli.command("drain")
+@click.option("--connections", type=click.IntRange(1, 32), default=None,
+              help="Parallel SMTP connections (default MAIL_CONNECTIONS; 1 on SQLite).")
+def drain_command(connections: int | None) -> None:
+    """Enqueue the timed messages that are due, send everything due, then exit."""
+    from webapp.mail.delivery import drain
+
+    app = current_app._get_current_object()
+    with single_worker_on_sqlite(app):
+        stats = drain(app, _connections(app, connections))
+    click.echo(f"enqueued {stats.enqueued}, sent {stats.sent}, retry later {stats.retry}, "
+               f"failed {stats.failed}, skipped {stats.skipped}")
+
+
+@mail_cli.command("work")
+@click.option("--connections", type=click.IntRange(1, 32), default=None,
+              help="Parallel SMTP connections (default MAIL_CONNECTIONS; 1 on SQLite).")
+def work_command(connections: int | None) -> None:
+    """Run the mail worker until SIGTERM or SIGINT (the message in hand is finished)."""
+    import signal
+    import threading
+
+    from webapp.mail.delivery import work
+
+    app = current_app._get_current_object()
+    stop = threading.Event()
+
+    def request_stop(signum, frame) -> None:
+        click.echo(f"mail worker: {signal.Signals(signum).name}, stopping after the message in hand")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    with single_worker_on_sqlite(app):
+        click.echo("mail worker: running" + ("" if app.config.get("MAIL_SERVER")
+                                             else " (no MAIL_SERVER: mail is kept locally)"))
+        work(app, stop, _connections(app, connections))
+    click.echo("mail worker: stopped")
+
+
+def _connections(app: Flask, requested: int | None) -> int:
+    """Connections to use: one on SQLite (one writer), else as requested or configured."""
+    if db.engine.dialect.name == "sqlite":
+        return 1
+    return requested or app.config["MAIL_CONNECTIONS"]
+
+
+@contextmanager
+def single_worker_on_sqlite(app: Flask):
+    """On SQLite, one mail worker at a time (an exclusive lock beside the database file)."""
+    import fcntl
+
+    database = db.engine.url.database if db.engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.mail-worker.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise click.ClickException(
+                "another mail worker is running on this SQLite database; "
+                "use PostgreSQL for several workers") from None
+        yield

@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from webapp.extensions import db
 from webapp.models import Registration
 
-PURPOSES = ("participant",)
+PURPOSES = ("participant", "watch", "confirm-email")
 
 
 def _serializer(purpose: str) -> URLSafeSerializer:

@@ -9,6 +9,7 @@ from webapp.models.events import (
     RegistrationWindow,
     Series,
 )
+from webapp.models.outbox import MailKind, MailStatus, OutboxMessage, ScheduleMark
 from webapp.models.registrations import (
     Registration,
     RegistrationKind,
@@ -20,10 +21,14 @@ __all__ = [
     "Contact",
     "Event",
     "EventStatus",
+    "MailKind",
+    "MailStatus",
+    "OutboxMessage",
     "ProgrammePart",
     "Registration",
     "RegistrationKind",
     "RegistrationStatus",
     "RegistrationWindow",
+    "ScheduleMark",
     "Series",
 ]

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp import clock
@@ -99,6 +99,8 @@ class Event(db.Model):
     recording_url: Mapped[str | None] = mapped_column(String(1000))
     #: Maximum number of web participants; None means no limit.
     web_capacity: Mapped[int | None] = mapped_column(Integer)
+    #: Double opt-in: a web registration counts only once its email address is confirmed.
+    require_email_confirmation: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Draft, published or cancelled.
     status: Mapped[EventStatus] = mapped_column(
         enum_column(EventStatus), default=EventStatus.DRAFT
@@ -132,6 +134,11 @@ class Event(db.Model):
     def streamed_parts(self) -> list[ProgrammePart]:
         """Parts that web participants can follow."""
         return [p for p in self.parts if p.is_public_stream]
+
+    @property
+    def first_streamed_part(self) -> ProgrammePart | None:
+        """The streamed part that starts first, if any."""
+        return min(self.streamed_parts, key=lambda p: p.starts_at, default=None)
 
     def registration_window(self, at: datetime) -> RegistrationWindow:
         """Where web sign-up stands at instant ``at``.

@@ -24,6 +24,7 @@ class RegistrationKind(enum.Enum):
 class RegistrationStatus(enum.Enum):
     """Lifecycle of a registration."""
 
+    PENDING = "pending"  # waiting for the email address to be confirmed
     REGISTERED = "registered"
     CANCELLED = "cancelled"
 
@@ -45,12 +46,14 @@ class Registration(db.Model):
     organisation: Mapped[str] = mapped_column(String(200), default="")
     #: Web or on site.
     kind: Mapped[RegistrationKind] = mapped_column(enum_column(RegistrationKind))
-    #: Registered or cancelled.
+    #: Pending (double opt-in), registered or cancelled.
     status: Mapped[RegistrationStatus] = mapped_column(
         enum_column(RegistrationStatus), default=RegistrationStatus.REGISTERED
     )
     #: When the person consented to the processing of their data.
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the address was confirmed through the emailed link (double opt-in only).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Bumped to revoke every link sent so far.
     token_version: Mapped[int] = mapped_column(Integer, default=1)
     #: Bookkeeping.

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-bp = Blueprint("participant", __name__, url_prefix="/p")
+bp = Blueprint("participant", __name__)
 
 
 @bp.after_request

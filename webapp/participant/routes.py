@@ -11,19 +11,20 @@ from webapp.extensions import db
 from webapp.htmx import redirect_to
 from webapp.models import Registration
 from webapp.participant import bp
-from webapp.services.registrations import cancel_registration
-from webapp.tokens import read_token
+from webapp.services import DomainError
+from webapp.services.registrations import cancel_registration, confirm_email_address
+from webapp.tokens import make_token, read_token
 
 
-def _registration(token: str) -> Registration:
+def _registration(token: str, purpose: str = "participant") -> Registration:
     """The registration the token names, or 404 (tampered, foreign or revoked)."""
-    registration = read_token("participant", token)
+    registration = read_token(purpose, token)
     if registration is None:
         abort(404)
     return registration
 
 
-@bp.get("/<token>")
+@bp.get("/p/<token>")
 def home(token: str):
     """What the participant registered for and which parts they can follow."""
     registration = _registration(token)
@@ -33,7 +34,7 @@ def home(token: str):
     )
 
 
-@bp.get("/<token>/calendar.ics")
+@bp.get("/p/<token>/calendar.ics")
 def calendar(token: str):
     """The parts the participant can follow, as an iCalendar file."""
     registration = _registration(token)
@@ -47,7 +48,7 @@ def calendar(token: str):
     return response
 
 
-@bp.get("/<token>/cancel")
+@bp.get("/p/<token>/cancel")
 def confirm_cancel(token: str):
     """Ask before cancelling."""
     registration = _registration(token)
@@ -57,7 +58,7 @@ def confirm_cancel(token: str):
     )
 
 
-@bp.post("/<token>/cancel")
+@bp.post("/p/<token>/cancel")
 def cancel(token: str):
     """Cancel the registration (CSRF-protected)."""
     registration = _registration(token)
@@ -65,3 +66,35 @@ def cancel(token: str):
     db.session.commit()
     flash(_("Your registration has been cancelled."), "success")
     return redirect_to(url_for("participant.home", token=token))
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token: str):
+    """Double opt-in: a button, so that mail scanners following links confirm nothing."""
+    registration = _registration(token, "confirm-email")
+    return render_template("participant/confirm_email.html", registration=registration,
+                           event=registration.event, token=token, form=FlaskForm())
+
+
+@bp.post("/confirm/<token>")
+def confirm_email_post(token: str):
+    """Confirm the address; the registration now counts."""
+    registration = _registration(token, "confirm-email")
+    try:
+        confirm_email_address(registration)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("participant/confirm_email.html", registration=registration,
+                               event=registration.event, token=token, form=FlaskForm(),
+                               notice=error.message), error.status
+    db.session.commit()
+    flash(_("Thank you: your email address is confirmed and you are registered."), "success")
+    return redirect_to(url_for("participant.home", token=make_token("participant", registration)))
+
+
+@bp.get("/watch/<token>")
+def watch(token: str):
+    """The watch page (the link in the stream-link email)."""
+    registration = _registration(token, "watch")
+    return render_template("participant/watch.html", registration=registration,
+                           event=registration.event, token=token)

@@ -9,7 +9,8 @@ from webapp import clock
 from webapp.extensions import db, limiter
 from webapp.forms.registration import FIELDS, WebRegistrationForm
 from webapp.htmx import redirect_to, render
-from webapp.models import Event, RegistrationWindow
+from webapp.mail.outbox import notify_link_resent
+from webapp.models import Event, RegistrationStatus, RegistrationWindow
 from webapp.public import bp
 from webapp.services import DomainError
 from webapp.services.events import get_public_event, list_public_events
@@ -63,13 +64,27 @@ def register(slug: str):
         )
     except AlreadyRegistered as error:
         db.session.rollback()
-        return _signup_response(event, form, notice=error.message, done=True)
+        notice = error.message
+        if error.registration is not None:
+            notify_link_resent(error.registration)
+            db.session.commit()
+            notice += " " + _("We have sent the personal link to this address again.")
+        return _signup_response(event, form, notice=notice, done=True)
     except DomainError as error:
         db.session.rollback()
         return _signup_response(event, form, notice=error.message, status=error.status)
     db.session.commit()
+    if registration.status is RegistrationStatus.PENDING:
+        return redirect_to(url_for("public.check_email", slug=slug))
     flash(_("You are registered. Keep this page's address: it is your personal link."), "success")
     return redirect_to(url_for("participant.home", token=make_token("participant", registration)))
+
+
+@bp.get("/events/<slug>/check-your-email")
+def check_email(slug: str):
+    """Double opt-in: the registration waits for the link in the email."""
+    event = get_public_event(slug)
+    return render_template("public/check_email.html", event=event)
 
 
 @bp.post("/events/<slug>/register/validate")

@@ -8,6 +8,11 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
 from webapp.extensions import db
+from webapp.mail.outbox import (
+    notify_cancellation,
+    notify_confirm_email,
+    notify_registration_confirmed,
+)
 from webapp.models import (
     Event,
     EventStatus,
@@ -36,6 +41,10 @@ class AlreadyRegistered(DomainError):
     """This email is already registered for the event."""
 
     status = 200
+
+    def __init__(self, message: str, registration: Registration | None = None):
+        super().__init__(message)
+        self.registration = registration
 
 
 def window_message(event: Event, window: RegistrationWindow) -> str:
@@ -94,7 +103,9 @@ def register_web_participant(
 
     Raises RegistrationClosed, EventFull or AlreadyRegistered. A cancelled
     registration of the same address is taken up again, with a new token
-    version so that links to the cancelled one stay dead.
+    version so that links to the cancelled one stay dead. With double opt-in
+    the registration waits, pending, for its address to be confirmed.
+    The confirmation (or confirm-your-address) email is enqueued with it.
     """
     check_registration_open(event)
     _lock_event(event)
@@ -103,31 +114,55 @@ def register_web_participant(
             Registration.event_id == event.id, Registration.email == email
         )
     )
-    if existing is not None and existing.is_active:
-        raise AlreadyRegistered(_("This email address is already registered for this event."))
+    if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
+        raise AlreadyRegistered(
+            _("This email address is already registered for this event."), existing)
     if web_places_left(event) == 0:
         raise EventFull(_("Sorry, all web places for this event are taken."))
     now = clock.now()
+    status = (RegistrationStatus.PENDING if event.require_email_confirmation
+              else RegistrationStatus.REGISTERED)
     if existing is not None:
-        existing.name, existing.organisation = name, organisation
-        existing.kind = RegistrationKind.WEB
-        existing.status = RegistrationStatus.REGISTERED
-        existing.consent_at, existing.cancelled_at = now, None
-        existing.token_version += 1
+        registration = existing
+        registration.name, registration.organisation = name, organisation
+        registration.kind, registration.status = RegistrationKind.WEB, status
+        registration.consent_at, registration.cancelled_at = now, None
+        registration.created_at, registration.email_confirmed_at = now, None
+        registration.token_version += 1
         db.session.flush()
-        return existing
-    registration = Registration(
-        event=event, email=email, name=name, organisation=organisation,
-        kind=RegistrationKind.WEB, consent_at=now, created_at=now,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(registration)
-    except IntegrityError:
-        raise AlreadyRegistered(
-            _("This email address is already registered for this event.")
-        ) from None
+    else:
+        registration = Registration(
+            event=event, email=email, name=name, organisation=organisation,
+            kind=RegistrationKind.WEB, status=status, consent_at=now, created_at=now,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(registration)
+        except IntegrityError:
+            raise AlreadyRegistered(
+                _("This email address is already registered for this event.")
+            ) from None
+    if status is RegistrationStatus.PENDING:
+        notify_confirm_email(registration)
+    else:
+        notify_registration_confirmed(registration)
     return registration
+
+
+def confirm_email_address(registration: Registration) -> None:
+    """Double opt-in: the address is confirmed, so the registration now counts.
+
+    Raises EventFull when the last web place went to someone else meanwhile.
+    """
+    if registration.status is not RegistrationStatus.PENDING:
+        return
+    _lock_event(registration.event)
+    if web_places_left(registration.event) == 0:
+        raise EventFull(_("Sorry, all web places for this event are taken."))
+    registration.status = RegistrationStatus.REGISTERED
+    registration.email_confirmed_at = clock.now()
+    db.session.flush()
+    notify_registration_confirmed(registration)
 
 
 def cancel_registration(registration: Registration) -> None:
@@ -137,3 +172,4 @@ def cancel_registration(registration: Registration) -> None:
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = clock.now()
     db.session.flush()
+    notify_cancellation(registration)

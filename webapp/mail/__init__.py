@@ -1,0 +1,1 @@
+"""Email: the outbox (enqueue, notify_*), timed messages, rendering and delivery."""

@@ -1,0 +1,393 @@
+"""Claiming outbox rows and sending them over SMTP (Flask-Mail), or keeping them locally.
+
+A worker claims a batch (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers on
+several machines never take the same row; on SQLite one worker runs at a time),
+marks it "sending" with a lease, commits, sends the batch over one SMTP
+connection, and writes the outcome of the whole batch in one transaction. A row
+left "sending" by a crashed worker is taken back when its lease runs out, so at
+most the batch in flight can go out twice; nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import Flask, current_app
+from flask_mail import Connection
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from webapp import clock
+from webapp.extensions import db
+from webapp.mail.render import build_message, mail_context
+from webapp.mail.schedule import enqueue_due_messages
+from webapp.models import (
+    Event,
+    MailKind,
+    MailStatus,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+)
+
+log = logging.getLogger(__name__)
+
+
+class TemporaryFailure(Exception):
+    """Worth trying again later (connection refused, 4xx)."""
+
+
+class PermanentFailure(Exception):
+    """Will never work (5xx, refused recipient)."""
+
+
+class ConnectionLost(TemporaryFailure):
+    """The connection is gone: the rest of the batch waits for the next attempt."""
+
+
+class _TimeoutConnection(Connection):
+    """Flask-Mail's connection, with a socket timeout so a dead server cannot hang us."""
+
+    def configure_host(self):
+        """As Flask-Mail's, with MAIL_TIMEOUT_SECONDS."""
+        timeout = current_app.config["MAIL_TIMEOUT_SECONDS"]
+        state = self.mail
+        smtp_class = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
+        host = smtp_class(state.server, state.port, timeout=timeout)
+        if state.use_tls:
+            host.starttls()
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        return host
+
+
+class SmtpTransport:
+    """One SMTP connection for a batch, opened at the first message."""
+
+    name = "smtp"
+
+    def __init__(self) -> None:
+        self.connection: _TimeoutConnection | None = None
+
+    def send(self, message) -> None:
+        """Send one message; raise TemporaryFailure or PermanentFailure."""
+        try:
+            if self.connection is None:
+                self.connection = _TimeoutConnection(current_app.extensions["mail"])
+                self.connection.__enter__()
+            self.connection.send(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, answer = next(iter(error.recipients.values()))
+            raise _by_code(code, answer) from None
+        except smtplib.SMTPResponseException as error:
+            if error.smtp_code == 421:
+                self.close(quit=False)
+                raise ConnectionLost(_answer(error.smtp_code, error.smtp_error)) from None
+            raise _by_code(error.smtp_code, error.smtp_error) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self.close(quit=False)
+            raise ConnectionLost(f"connection: {error}") from None
+
+    def close(self, quit: bool = True) -> None:
+        """End the SMTP session."""
+        if self.connection is not None and self.connection.host is not None:
+            try:
+                if quit:
+                    self.connection.host.quit()
+                else:
+                    self.connection.host.close()
+            except (smtplib.SMTPException, OSError):
+                pass
+        self.connection = None
+
+
+class LocalTransport:
+    """No MAIL_SERVER: messages are rendered and kept in the app, never sent."""
+
+    name = "local"
+
+    def send(self, message) -> None:
+        """Nothing leaves the machine; the outbox row is the kept copy."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def _answer(code: int, text: bytes | str) -> str:
+    """``550 No such user`` from an SMTP reply."""
+    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+
+
+def _by_code(code: int, text: bytes | str) -> Exception:
+    """4xx is temporary, anything else is permanent."""
+    answer = _answer(code, text)
+    return TemporaryFailure(answer) if 400 <= code < 500 else PermanentFailure(answer)
+
+
+def make_transport():
+    """SMTP when MAIL_SERVER is configured, otherwise keep mail locally."""
+    return SmtpTransport() if current_app.config.get("MAIL_SERVER") else LocalTransport()
+
+
+def worker_name() -> str:
+    """host:pid:thread, unique per worker thread."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
+
+
+# --- claiming -------------------------------------------------------------------
+
+
+def claim_batch(worker: str, size: int) -> list[int]:
+    """Mark up to ``size`` due rows as "sending" for ``worker`` and commit."""
+    now = clock.now()
+    due = or_(
+        and_(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.due_at <= now),
+        and_(OutboxMessage.status == MailStatus.SENDING, OutboxMessage.claimed_until < now),
+    )
+    ids = db.session.scalars(
+        select(OutboxMessage.id).where(due)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if ids:
+        lease = now + timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
+                status=MailStatus.SENDING, claimed_by=worker, claimed_until=lease,
+                attempts=OutboxMessage.attempts + 1,
+            )
+        )
+    db.session.commit()
+    return list(ids)
+
+
+# --- sending --------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """What happened to the rows of one batch."""
+
+    sent: list[tuple[int, str]] = field(default_factory=list)  # (id, Message-ID)
+    retry: list[tuple[int, str]] = field(default_factory=list)  # (id, error)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)  # not tried: the worker is stopping
+
+    @property
+    def handled(self) -> int:
+        """Rows that reached a new state."""
+        return len(self.sent) + len(self.retry) + len(self.failed) + len(self.skipped)
+
+
+def _load(ids: list[int]) -> list[OutboxMessage]:
+    """The claimed rows with what rendering needs, in claim order."""
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids)).options(
+            selectinload(OutboxMessage.registration),
+            selectinload(OutboxMessage.event).selectinload(Event.parts),
+            selectinload(OutboxMessage.event).selectinload(Event.contacts),
+        )
+    ).all()
+    order = {id_: index for index, id_ in enumerate(ids)}
+    return sorted(rows, key=lambda row: order[row.id])
+
+
+def skip_reason(row: OutboxMessage) -> str | None:
+    """Why a message no longer makes sense, or None if it should go out."""
+    registration, event = row.registration, row.event
+    if row.kind is MailKind.CANCELLATION:
+        return None
+    if row.kind is MailKind.CONFIRM_EMAIL:
+        return None if registration.status is RegistrationStatus.PENDING else "no longer pending"
+    if registration.status is not RegistrationStatus.REGISTERED:
+        return "registration is not active"
+    if row.kind is MailKind.REMINDER:
+        first = event.first_streamed_part
+        if first is None or clock.now() >= first.ends_at:
+            return "the part is already over"
+    return None
+
+
+def deliver_batch(ids: list[int], transport, stop: threading.Event | None = None,
+                  pace: "Pacer | None" = None) -> BatchResult:
+    """Send the claimed rows over one transport; the outcome is written by ``record``."""
+    result = BatchResult()
+    rows = _load(ids)
+    for index, row in enumerate(rows):
+        if stop is not None and stop.is_set():
+            result.released.extend(r.id for r in rows[index:])
+            break
+        reason = skip_reason(row)
+        if reason:
+            result.skipped.append((row.id, reason))
+            continue
+        try:
+            message = build_message(row)
+            if pace is not None:
+                pace.wait()
+            transport.send(message)
+        except ConnectionLost as error:
+            result.retry.extend((r.id, str(error)) for r in rows[index:])
+            break
+        except TemporaryFailure as error:
+            result.retry.append((row.id, str(error)))
+        except PermanentFailure as error:
+            result.failed.append((row.id, str(error)))
+        else:
+            result.sent.append((row.id, message.msgId))
+    return result
+
+
+def record(result: BatchResult, worker: str, transport_name: str) -> None:
+    """Write a batch's outcome in one transaction (only rows this worker still holds)."""
+    config = current_app.config
+    now = clock.now()
+    mine = OutboxMessage.claimed_by == worker
+    free = {"claimed_by": None, "claimed_until": None}
+    for id_, message_id in result.sent:
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == id_, mine).values(
+            status=MailStatus.SENT, sent_at=now, message_id=message_id,
+            transport=transport_name, last_error=None, **free))
+    for id_, reason in result.skipped:
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == id_, mine).values(
+            status=MailStatus.SKIPPED, last_error=reason, **free))
+    for id_, error in result.failed:
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == id_, mine).values(
+            status=MailStatus.FAILED, last_error=error, **free))
+    if result.retry:
+        attempts = dict(db.session.execute(select(OutboxMessage.id, OutboxMessage.attempts)
+                        .where(OutboxMessage.id.in_([i for i, _ in result.retry]))).all())
+        for id_, error in result.retry:
+            tries = attempts.get(id_, 1)
+            if tries >= config["MAIL_MAX_ATTEMPTS"]:
+                values = {"status": MailStatus.FAILED, "last_error": f"gave up after {tries} attempts: {error}"}
+            else:
+                delay = min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (tries - 1),
+                            config["MAIL_RETRY_MAX_SECONDS"])
+                values = {"status": MailStatus.QUEUED, "last_error": error,
+                          "due_at": now + timedelta(seconds=delay)}
+            db.session.execute(update(OutboxMessage).where(OutboxMessage.id == id_, mine)
+                               .values(**values, **free))
+    if result.released:
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(result.released), mine)
+                           .values(status=MailStatus.QUEUED,
+                                   attempts=OutboxMessage.attempts - 1, **free))
+    db.session.commit()
+
+
+class Pacer:
+    """At most ``rate`` sends per second across the threads that share it (0: no cap)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next_at = time.monotonic()
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Sleep until this send is allowed."""
+        if not self.interval:
+            return
+        with self.lock:
+            now = time.monotonic()
+            at = max(self.next_at, now)
+            self.next_at = at + self.interval
+        if at > now:
+            time.sleep(at - now)
+
+
+# --- loops ----------------------------------------------------------------------
+
+
+@dataclass
+class DrainStats:
+    """Totals of a drain or work run."""
+
+    sent: int = 0
+    retry: int = 0
+    failed: int = 0
+    skipped: int = 0
+    enqueued: int = 0
+
+    def add(self, result: BatchResult) -> None:
+        """Add one batch."""
+        self.sent += len(result.sent)
+        self.retry += len(result.retry)
+        self.failed += len(result.failed)
+        self.skipped += len(result.skipped)
+
+
+def deliver_until_empty(stop: threading.Event | None = None, pace: Pacer | None = None) -> DrainStats:
+    """Claim and send batches until nothing is due (or ``stop`` is set)."""
+    stats = DrainStats()
+    worker = worker_name()
+    size = current_app.config["MAIL_BATCH_SIZE"]
+    transport = make_transport()
+    try:
+        while not (stop is not None and stop.is_set()):
+            ids = claim_batch(worker, size)
+            if not ids:
+                break
+            result = deliver_batch(ids, transport, stop, pace)
+            record(result, worker, transport.name)
+            stats.add(result)
+            if result.handled == 0 and not result.released:
+                break
+    finally:
+        transport.close()
+        db.session.remove()
+    return stats
+
+
+def run_timed_jobs() -> int:
+    """Enqueue due timed messages and commit."""
+    added = enqueue_due_messages()
+    db.session.commit()
+    return added
+
+
+def drain(app: Flask, connections: int = 1, stop: threading.Event | None = None) -> DrainStats:
+    """Enqueue what is due, then send everything due over ``connections`` connections."""
+    with app.app_context():
+        enqueued = run_timed_jobs()
+        db.session.remove()
+    pace = Pacer(app.config["MAIL_RATE_PER_SECOND"])
+    results: list[DrainStats] = []
+
+    def one() -> None:
+        with mail_context(app):
+            results.append(deliver_until_empty(stop, pace))
+
+    threads = [threading.Thread(target=one, name=f"mail-{n}") for n in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = DrainStats(enqueued=enqueued)
+    for stats in results:
+        total.sent += stats.sent
+        total.retry += stats.retry
+        total.failed += stats.failed
+        total.skipped += stats.skipped
+    return total
+
+
+def work(app: Flask, stop: threading.Event, connections: int = 1) -> None:
+    """Run until ``stop``: timed jobs, then drain, then wait a poll interval."""
+    poll = app.config["MAIL_POLL_SECONDS"]
+    while not stop.is_set():
+        try:
+            stats = drain(app, connections, stop)
+        except Exception:  # a database or template error must not kill the worker
+            log.exception("mail worker pass failed; retrying after the poll interval")
+            stats = DrainStats()
+        if stats.sent or stats.failed or stats.retry:
+            log.info("mail: sent %d, retry %d, failed %d", stats.sent, stats.retry, stats.failed)
+        stop.wait(poll)

@@ -1,0 +1,110 @@
+"""Writing emails into the outbox, in the caller's transaction.
+
+Every function here adds rows and never commits: the state change and the
+email it causes are committed together by the request or command. Each row has
+an idempotency key, so enqueueing the same message twice keeps one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import String, cast, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import MailKind, MailStatus, OutboxMessage, Registration
+
+
+def _insert(values_or_none=None):
+    """An INSERT into the outbox that skips rows whose key exists (both dialects)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage)
+    return statement if values_or_none is None else statement.values(values_or_none)
+
+
+def enqueue_email(kind: MailKind, registration: Registration, key: str, *,
+                  due_at: datetime | None = None, context: dict | None = None) -> bool:
+    """Add one message unless its key is already there; True if it was added."""
+    now = clock.now()
+    statement = _insert({
+        "idempotency_key": key, "kind": kind, "registration_id": registration.id,
+        "event_id": registration.event_id, "context": context or {},
+        "status": MailStatus.QUEUED, "due_at": due_at or now, "attempts": 0, "created_at": now,
+    }).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    db.session.flush()
+    return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount == 1
+
+
+def enqueue_for_registrations(kind: MailKind, key_prefix: str, registrations, *,
+                              context: dict | None = None) -> int:
+    """One message per registration selected by ``registrations`` (a select of
+    Registration.id, Registration.event_id, Registration.token_version), in one
+    INSERT ... SELECT; keys are ``<prefix>:<id>:v<token version>``."""
+    now = clock.now()
+    rows = registrations.subquery()
+    key = (literal(f"{key_prefix}:") + cast(rows.c.id, String) + literal(":v")
+           + cast(rows.c.token_version, String))
+    source = select(
+        key, literal(kind.value), rows.c.id, rows.c.event_id,
+        literal(context or {}, OutboxMessage.context.type), literal("queued"),
+        literal(now, OutboxMessage.due_at.type), literal(0),
+        literal(now, OutboxMessage.created_at.type),
+    ).where(rows.c.id.is_not(None))
+    statement = _insert().from_select(
+        ["idempotency_key", "kind", "registration_id", "event_id", "context", "status",
+         "due_at", "attempts", "created_at"], source,
+    ).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    db.session.flush()
+    return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
+def versioned_key(name: str, registration: Registration) -> str:
+    """``name:<id>:v<token version>``: a new version (re-registration) mails again."""
+    return f"{name}:{registration.id}:v{registration.token_version}"
+
+
+# --- one function per email ----------------------------------------------------
+
+
+def notify_registration_confirmed(registration: Registration) -> None:
+    """Confirmation with the participant link and the .ics; the stream link too if due."""
+    enqueue_email(MailKind.CONFIRMATION, registration, versioned_key("confirmation", registration))
+    if stream_link_is_due(registration.event):
+        notify_stream_link(registration)
+
+
+def notify_confirm_email(registration: Registration) -> None:
+    """Double opt-in: the link that confirms the address."""
+    enqueue_email(MailKind.CONFIRM_EMAIL, registration, versioned_key("confirm-email", registration))
+
+
+def notify_stream_link(registration: Registration) -> None:
+    """The personal stream link."""
+    enqueue_email(MailKind.STREAM_LINK, registration, versioned_key("stream-link", registration))
+
+
+def notify_cancellation(registration: Registration) -> None:
+    """The registration was cancelled."""
+    enqueue_email(MailKind.CANCELLATION, registration, versioned_key("cancellation", registration))
+
+
+def notify_link_resent(registration: Registration) -> bool:
+    """"Already registered": the link again, at most once per interval."""
+    interval = max(current_app.config["RESEND_LINK_INTERVAL_MINUTES"], 1) * 60
+    bucket = int(clock.now().timestamp()) // interval
+    kind = (MailKind.CONFIRM_EMAIL if registration.status.value == "pending"
+            else MailKind.RESEND_LINK)
+    return enqueue_email(kind, registration, f"resend-link:{registration.id}:{bucket}")
+
+
+def stream_link_is_due(event) -> bool:
+    """The stream-link time of ``event`` has come (a set lead before its first streamed part)."""
+    first = event.first_streamed_part
+    if first is None:
+        return False
+    lead = timedelta(hours=current_app.config["STREAM_LINK_LEAD_HOURS"])
+    return clock.now() >= first.starts_at - lead
