@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from icalendar import Calendar, Event as VEvent
 
 from webapp import clock
 from webapp.models import Registration, RegistrationKind
@@ -13,6 +12,8 @@ from webapp.timefmt import in_zone
 
 def registration_calendar(registration: Registration) -> bytes:
     """One VEVENT per followable part, in the event's timezone (with VTIMEZONE)."""
+    from icalendar import Calendar, Event as VEvent  # only here: it is heavy for the mail worker
+
     event = registration.event
     cal = Calendar()
     cal.add("prodid", "-//Webinar Desk//webinar-desk//EN")

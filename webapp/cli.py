@@ -14,7 +14,6 @@ from flask.cli import AppGroup
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.services.event_import import EventImportError, import_event, load_event_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -25,6 +24,8 @@ events_cli = AppGroup("events", help="Import and inspect events.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def import_command(files: tuple[str, ...]) -> None:
     """Create or update events from YAML or JSON FILES (all or nothing)."""
+    from webapp.services.event_import import EventImportError, import_event, load_event_file
+
     events = []
     for path in files:
         try:
@@ -43,6 +44,8 @@ def import_command(files: tuple[str, ...]) -> None:
               help="The examples start at least this many days from today.")
 def demo_command(days_ahead: int) -> None:
     """Load the example events, moved by whole weeks so their registration is open today."""
+    from webapp.services.event_import import import_event, load_event_file
+
     for path in sorted(EXAMPLES.glob("*.yaml")):
         spec = load_event_file(path)
         shift = demo_shift(spec.starts_at, ZoneInfo(spec.timezone), days_ahead)
@@ -77,8 +80,11 @@ def drain_command(connections: int | None) -> None:
     app = current_app._get_current_object()
     with single_worker_on_sqlite(app):
         stats = drain(app, _connections(app, connections))
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     click.echo(f"enqueued {stats.enqueued}, sent {stats.sent}, retry later {stats.retry}, "
-               f"failed {stats.failed}, skipped {stats.skipped}")
+               f"failed {stats.failed}, skipped {stats.skipped}; peak memory {peak} MB")
 
 
 @mail_cli.command("work")

@@ -21,12 +21,12 @@ from datetime import timedelta
 
 from flask import Flask, current_app
 from flask_mail import Connection
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.mail.render import build_message, mail_context
+from webapp.mail.render import RenderCache, build_message, mail_context
 from webapp.mail.schedule import enqueue_due_messages
 from webapp.models import (
     Event,
@@ -221,6 +221,7 @@ def deliver_batch(ids: list[int], transport, stop: threading.Event | None = None
     """Send the claimed rows over one transport; the outcome is written by ``record``."""
     result = BatchResult()
     rows = _load(ids)
+    cache = RenderCache()
     for index, row in enumerate(rows):
         if stop is not None and stop.is_set():
             result.released.extend(r.id for r in rows[index:])
@@ -230,7 +231,7 @@ def deliver_batch(ids: list[int], transport, stop: threading.Event | None = None
             result.skipped.append((row.id, reason))
             continue
         try:
-            message = build_message(row)
+            message = build_message(row, cache=cache)
             if pace is not None:
                 pace.wait()
             transport.send(message)
@@ -250,36 +251,33 @@ def record(result: BatchResult, worker: str, transport_name: str) -> None:
     """Write a batch's outcome in one transaction (only rows this worker still holds)."""
     config = current_app.config
     now = clock.now()
-    mine = OutboxMessage.claimed_by == worker
+    table = OutboxMessage.__table__
+    mine = update(table).where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker)
     free = {"claimed_by": None, "claimed_until": None}
-    for id_, message_id in result.sent:
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == id_, mine).values(
-            status=MailStatus.SENT, sent_at=now, message_id=message_id,
-            transport=transport_name, last_error=None, **free))
-    for id_, reason in result.skipped:
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == id_, mine).values(
-            status=MailStatus.SKIPPED, last_error=reason, **free))
-    for id_, error in result.failed:
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == id_, mine).values(
-            status=MailStatus.FAILED, last_error=error, **free))
-    if result.retry:
-        attempts = dict(db.session.execute(select(OutboxMessage.id, OutboxMessage.attempts)
-                        .where(OutboxMessage.id.in_([i for i, _ in result.retry]))).all())
-        for id_, error in result.retry:
-            tries = attempts.get(id_, 1)
-            if tries >= config["MAIL_MAX_ATTEMPTS"]:
-                values = {"status": MailStatus.FAILED, "last_error": f"gave up after {tries} attempts: {error}"}
-            else:
-                delay = min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (tries - 1),
-                            config["MAIL_RETRY_MAX_SECONDS"])
-                values = {"status": MailStatus.QUEUED, "last_error": error,
-                          "due_at": now + timedelta(seconds=delay)}
-            db.session.execute(update(OutboxMessage).where(OutboxMessage.id == id_, mine)
-                               .values(**values, **free))
-    if result.released:
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(result.released), mine)
-                           .values(status=MailStatus.QUEUED,
-                                   attempts=OutboxMessage.attempts - 1, **free))
+    changes: list[tuple[dict, list[dict]]] = [
+        ({"status": MailStatus.SENT, "sent_at": now, "transport": transport_name,
+          "message_id": bindparam("text"), "last_error": None},
+         [{"row_id": i, "text": m} for i, m in result.sent]),
+        ({"status": MailStatus.SKIPPED, "last_error": bindparam("text")},
+         [{"row_id": i, "text": r} for i, r in result.skipped]),
+        ({"status": MailStatus.FAILED, "last_error": bindparam("text")},
+         [{"row_id": i, "text": e} for i, e in result.failed]),
+        ({"status": MailStatus.QUEUED, "attempts": table.c.attempts - 1},
+         [{"row_id": i} for i in result.released]),
+    ]
+    for id_, error in result.retry:
+        tries = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == id_)) or 1
+        if tries >= config["MAIL_MAX_ATTEMPTS"]:
+            values = {"status": MailStatus.FAILED, "last_error": f"gave up after {tries} attempts: {error}"}
+        else:
+            delay = min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (tries - 1),
+                        config["MAIL_RETRY_MAX_SECONDS"])
+            values = {"status": MailStatus.QUEUED, "last_error": error,
+                      "due_at": now + timedelta(seconds=delay)}
+        changes.append((values, [{"row_id": id_}]))
+    for values, rows in changes:
+        if rows:
+            db.session.execute(mine.values(**values, **free), rows)
     db.session.commit()
 
 
