@@ -345,3 +345,26 @@ def test_the_local_mailbox_is_never_served_in_production(app, client):
         assert client.get("/dev/mail/").status_code == 404
     finally:
         app.config["LOCAL_MAILBOX"] = True
+
+
+def test_personal_values_are_filled_in_escaped_and_in_utf_8(app, smtp, signup, client, travel):
+    travel(OPEN)
+    signup.post(name="Märta <b>Åström</b>", email="marta@example.se")
+    signup.post(name="Anna Virtanen", email="anna@example.org")
+    registrations = {r.email: r for r in db.session.scalars(select(Registration))}
+    for registration in registrations.values():
+        notify_stream_link(registration)
+    db.session.commit()
+    drain_mail(app)
+    [marta] = [m for m in smtp.to("marta@example.se") if m["Subject"].startswith("Your link")]
+    [anna] = [m for m in smtp.to("anna@example.org") if m["Subject"].startswith("Your link")]
+    assert marta.get_content_type() == "multipart/alternative"
+    text, html = body(marta)
+    assert "Hello Märta <b>Åström</b>," in text
+    assert "Hello Märta &lt;b&gt;Åström&lt;/b&gt;," in html
+    watch_marta = extract(r"(http://localhost/watch/\S+)", text)
+    watch_anna = extract(r"(http://localhost/watch/\S+)", body(anna)[0])
+    assert watch_marta != watch_anna, "each recipient gets their own token"
+    assert f'href="{watch_marta}"' in html
+    assert "\ue000" not in text + html and "WDTOKENWD" not in text + html
+    assert client.get(path_of(watch_marta)).status_code == 200
