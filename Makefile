@@ -6,10 +6,8 @@ FLASK  := $(BIN)/flask --app webapp
 
 .PHONY: run test install install-test browser
 
-run: install  ## install, migrate, load the demo events, serve on http://127.0.0.1:5000
-	$(FLASK) db upgrade
-	$(FLASK) events demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+run: install  ## install, migrate, load the demo events, run the mail worker, serve on http://127.0.0.1:5000
+	bash scripts/run-demo
 
 test: install-test browser  ## install with the test extra and run the tests
 	$(BIN)/pytest
