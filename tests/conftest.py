@@ -16,6 +16,7 @@ from config import TestConfig
 from webapp import create_app
 from webapp.extensions import db, limiter
 from webapp.services.event_import import import_event, load_event_file
+from webapp.services.watch import clear_event_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "examples" / "nordic-seminar-trafficking-2021.yaml"
@@ -59,6 +60,7 @@ def _context(app):
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
         limiter.reset()
+        clear_event_cache()
 
 
 @pytest.fixture

@@ -36,6 +36,9 @@ def create_app(config_class: type | None = None) -> Flask:
     from webapp.cli import register_commands
 
     register_commands(app)
+    from webapp.logs import install_redaction
+
+    install_redaction()
     return app
 
 

@@ -137,3 +137,46 @@ def single_worker_on_sqlite(app: Flask):
                 "another mail worker is running on this SQLite database; "
                 "use PostgreSQL for several workers") from None
         yield
+
+
+@events_cli.command("preview")
+@click.argument("slug")
+@click.option("--at", "at", required=True,
+              help='Moment in the event\'s timezone, e.g. "2021-11-18 10:30".')
+def preview_command(slug: str, at: str) -> None:
+    """Print the watch page's state at a moment, and what it shows then."""
+    import html
+    import re
+    from datetime import datetime
+
+    from flask import render_template
+    from sqlalchemy import select
+
+    from webapp.models import Event
+    from webapp.services.watch import watch_view
+
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"no event with slug {slug!r}")
+    try:
+        local = datetime.fromisoformat(at)
+    except ValueError:
+        raise click.ClickException(f'--at: expected a date and time like "2021-11-18 10:30", got {at!r}') from None
+    moment = local if local.tzinfo else local.replace(tzinfo=event.zone)
+    view = watch_view(event, moment)
+    click.echo(f"{slug} at {moment.astimezone(event.zone):%Y-%m-%d %H:%M %Z}: {view.state.value}")
+    if view.state.value in {"expired", "over"}:
+        click.echo("  410 Gone: " + ("the recording has expired" if view.state.value == "expired"
+                                      else "the event is over and there is no recording"))
+        return
+    with current_app.test_request_context():
+        fragment = render_template(
+            "participant/_watch_state.html", event=event, view=view, token="TOKEN", now=moment,
+            player_url=event.stream_url, poll=current_app.config["WATCH_POLL_SECONDS"],
+            calendar_token="TOKEN")
+    text = html.unescape(re.sub(r"<[^>]+>", "\n", fragment))
+    for line in (line.strip() for line in text.splitlines()):
+        if line:
+            click.echo(f"  {line}")
+    if view.state.value == "live":
+        click.echo(f"  player: {event.stream_url or '(no stream URL yet)'}")

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask_babel import get_locale
+from flask_babel import format_timedelta, get_locale
 
 
 def in_zone(instant: datetime, zone: str | ZoneInfo) -> datetime:
@@ -41,3 +41,9 @@ def long_datetime(instant: datetime, zone: str | ZoneInfo) -> str:
 def iso(instant: datetime) -> str:
     """Machine-readable form for ``<time datetime=...>``."""
     return instant.isoformat()
+
+
+def countdown(instant: datetime, now: datetime) -> str:
+    """``in 2 days`` / ``in 25 minutes``, in the visitor's language."""
+    return format_timedelta(instant - now, granularity="minute", add_direction=True,
+                            threshold=1.0)

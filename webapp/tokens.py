@@ -29,8 +29,8 @@ def make_token(purpose: str, registration: Registration) -> str:
     return _serializer(purpose).dumps([registration.id, registration.token_version])
 
 
-def read_token(purpose: str, token: str) -> Registration | None:
-    """The registration a token names, or None if tampered, foreign or revoked."""
+def read_payload(purpose: str, token: str) -> tuple[int, int] | None:
+    """(registration id, token version) from a token we signed, or None."""
     if len(token) > 200:
         return None
     try:
@@ -42,6 +42,14 @@ def read_token(purpose: str, token: str) -> Registration | None:
         or len(payload) != 2
         or not all(type(v) is int for v in payload)
     ):
+        return None
+    return payload[0], payload[1]
+
+
+def read_token(purpose: str, token: str) -> Registration | None:
+    """The registration a token names, or None if tampered, foreign or revoked."""
+    payload = read_payload(purpose, token)
+    if payload is None:
         return None
     registration = db.session.get(Registration, payload[0])
     if registration is None or registration.token_version != payload[1]:

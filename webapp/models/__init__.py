@@ -1,5 +1,6 @@
 """The data model, one module per noun."""
 
+from webapp.models.attendance import Attendance, ViewMode, WatchNetwork
 from webapp.models.events import (
     Audience,
     Contact,
@@ -17,6 +18,9 @@ from webapp.models.registrations import (
 )
 
 __all__ = [
+    "Attendance",
+    "ViewMode",
+    "WatchNetwork",
     "Audience",
     "Contact",
     "Event",

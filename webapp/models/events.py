@@ -6,8 +6,9 @@ import enum
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, false, true
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp import clock
 from webapp.extensions import db
@@ -95,8 +96,12 @@ class Event(db.Model):
     recording_available_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Player or embed URL of the live stream (never shown publicly).
     stream_url: Mapped[str | None] = mapped_column(String(1000))
-    #: URL of the recording (never shown publicly).
+    #: URL of the recording (never shown publicly); a part's own recording URL wins.
     recording_url: Mapped[str | None] = mapped_column(String(1000))
+    #: False when the provider forbids embedding: the watch page links out instead.
+    stream_embeddable: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: Secret for nginx ``secure_link`` signed media URLs; None: URLs are used as they are.
+    media_link_secret: Mapped[str | None] = mapped_column(String(200))
     #: Maximum number of web participants; None means no limit.
     web_capacity: Mapped[int | None] = mapped_column(Integer)
     #: Double opt-in: a web registration counts only once its email address is confirmed.
@@ -107,6 +112,9 @@ class Event(db.Model):
     )
     #: Optional series the event belongs to.
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
+    #: Raised by every change to the event, its programme or its contacts (see
+    #: ``bump_event_revisions``): process-local caches of the event compare it.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     #: Bookkeeping.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(
@@ -175,6 +183,8 @@ class ProgrammePart(db.Model):
     speakers: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Whether the part is streamed on the web.
     streamed: Mapped[bool] = mapped_column(default=False)
+    #: This part's recording, if it has one of its own (else the event's).
+    recording_url: Mapped[str | None] = mapped_column(String(1000))
     #: Everyone, or invited on-site participants only.
     audience: Mapped[Audience] = mapped_column(
         enum_column(Audience), default=Audience.EVERYONE
@@ -207,3 +217,17 @@ class Contact(db.Model):
     email: Mapped[str] = mapped_column(String(254), default="")
 
     event: Mapped[Event] = relationship(back_populates="contacts")
+
+
+@sa_event.listens_for(Session, "before_flush")
+def bump_event_revisions(session: Session, flush_context, instances) -> None:
+    """Any change to an event, one of its parts or contacts raises the event's revision."""
+    changed: set[Event] = set()
+    for obj in list(session.dirty) + list(session.new) + list(session.deleted):
+        if isinstance(obj, Event) and obj not in session.new and session.is_modified(obj):
+            changed.add(obj)
+        elif isinstance(obj, (ProgrammePart, Contact)) and obj.event is not None:
+            if obj.event not in session.new:
+                changed.add(obj.event)
+    for event in changed:
+        event.revision = (event.revision or 1) + 1

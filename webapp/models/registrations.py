@@ -56,6 +56,8 @@ class Registration(db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Bumped to revoke every link sent so far.
     token_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Set when the watch link was opened from many networks in a short time.
+    shared_link_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Bookkeeping.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

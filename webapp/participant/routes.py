@@ -90,11 +90,3 @@ def confirm_email_post(token: str):
     db.session.commit()
     flash(_("Thank you: your email address is confirmed and you are registered."), "success")
     return redirect_to(url_for("participant.home", token=make_token("participant", registration)))
-
-
-@bp.get("/watch/<token>")
-def watch(token: str):
-    """The watch page (the link in the stream-link email)."""
-    registration = _registration(token, "watch")
-    return render_template("participant/watch.html", registration=registration,
-                           event=registration.event, token=token)

@@ -101,6 +101,7 @@ class PartSpec(_Strict):
     description: Text = ""
     speakers: list[Line] = Field(default_factory=list, max_length=50)
     streamed: bool = False
+    recording_url: Url | None = None
     audience: Audience = Audience.EVERYONE
 
     @field_validator("starts_at", "ends_at", mode="before")
@@ -129,6 +130,9 @@ class EventSpec(_Strict):
     recording_available_until: Any = None
     stream_url: Url | None = None
     recording_url: Url | None = None
+    stream_embeddable: bool = True
+    media_link_secret: Annotated[str, StringConstraints(min_length=16, max_length=200)] | None = None
+    require_email_confirmation: bool = False
     web_capacity: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
     status: EventStatus = EventStatus.DRAFT
     series: SeriesSpec | None = None
@@ -328,13 +332,15 @@ def import_event(spec: EventSpec, *, shift: timedelta | None = None) -> Event:
     event.registration_closes_at = at(spec.registration_closes_at)
     event.recording_available_until = at(spec.recording_available_until)
     event.stream_url, event.recording_url = spec.stream_url, spec.recording_url
+    event.stream_embeddable, event.media_link_secret = spec.stream_embeddable, spec.media_link_secret
+    event.require_email_confirmation = spec.require_email_confirmation
     event.web_capacity, event.status = spec.web_capacity, spec.status
     event.series = _series(spec.series)
     event.parts = [
         ProgrammePart(
             position=index, title=p.title, starts_at=at(p.starts_at), ends_at=at(p.ends_at),
             description=p.description, speakers=list(p.speakers), streamed=p.streamed,
-            audience=p.audience,
+            recording_url=p.recording_url, audience=p.audience,
         )
         for index, p in enumerate(spec.programme)
     ]

@@ -1,0 +1,59 @@
+"""Who watched what: one row per participant, part, way of watching and minute."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.events import ProgrammePart, enum_column
+from webapp.models.registrations import Registration
+from webapp.models.types import UTCDateTime
+
+
+class ViewMode(enum.Enum):
+    """Live stream or recording."""
+
+    LIVE = "live"
+    RECORDING = "recording"
+
+
+class Attendance(db.Model):
+    """A participant had a part open during one minute."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "part_id", "mode", "minute"),
+        Index("ix_attendance_registration_id_minute", "registration_id", "minute"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"))
+    part_id: Mapped[int] = mapped_column(ForeignKey("programme_parts.id", ondelete="CASCADE"),
+                                         index=True)
+    #: Live or recording.
+    mode: Mapped[ViewMode] = mapped_column(enum_column(ViewMode))
+    #: The minute (UTC, seconds cut off) the page was open.
+    minute: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    registration: Mapped[Registration] = relationship()
+    part: Mapped[ProgrammePart] = relationship()
+
+
+class WatchNetwork(db.Model):
+    """A network a participant's watch link was opened from, and when last."""
+
+    __tablename__ = "watch_networks"
+    __table_args__ = (UniqueConstraint("registration_id", "network"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"))
+    #: Salted hash of the network (IPv4 /24, IPv6 /48): no address is kept.
+    network: Mapped[str] = mapped_column(String(32))
+    #: Last time the link was opened from there.
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,103 @@
+"""The watch page: the link in the stream-link email."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request
+from flask_babel import gettext as _
+
+from webapp import clock
+from webapp.errors.handlers import render_error
+from webapp.extensions import db
+from webapp.htmx import render
+from webapp.models import EventStatus, RegistrationStatus, ViewMode
+from webapp.participant import bp
+from webapp.services.watch import (
+    WatchState,
+    load_for_watch,
+    media_url,
+    record_view,
+    watch_view,
+)
+from webapp.timefmt import long_datetime
+from webapp.tokens import make_token, read_payload
+
+
+class Refused(Exception):
+    """The link is valid but opens nothing (cancelled, revoked, expired...)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _access(token: str):
+    """(registration, event) for a watch token, or 404 / a clear refusal."""
+    payload = read_payload("watch", token)
+    loaded = load_for_watch(payload[0]) if payload else None
+    if loaded is None:
+        abort(404)
+    registration, event = loaded
+    if registration.token_version != payload[1]:
+        raise Refused(403, _("This link has been replaced by a newer one. Please use the link in your most recent email."))
+    if registration.status is RegistrationStatus.CANCELLED:
+        raise Refused(403, _("Your registration for this event was cancelled, so this link no longer opens the stream."))
+    if registration.status is RegistrationStatus.PENDING:
+        raise Refused(403, _("Please confirm your email address first: use the link in the email we sent you."))
+    if event.status is EventStatus.CANCELLED:
+        raise Refused(410, _("This event was cancelled."))
+    return registration, event
+
+
+@bp.errorhandler(Refused)
+def refused(error: Refused):
+    """A clear page (or fragment) saying why the link opens nothing."""
+    response, status = render_error(error.status, error.message)
+    return response, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@bp.get("/watch/<token>")
+def watch(token: str):
+    """Before, live, pause or after: the page follows the programme by itself."""
+    registration, event = _access(token)
+    view = watch_view(event)
+    if view.state is WatchState.EXPIRED:
+        raise Refused(410, _("The recording was available until %(when)s and has now expired.",
+                             when=_long(view.expires_at, event)))
+    if view.state is WatchState.OVER:
+        raise Refused(410, _("The event is over and no recording is available."))
+    player_url = None
+    if view.state is WatchState.LIVE:
+        record_view(registration, view.live_part, ViewMode.LIVE, request.remote_addr)
+        db.session.commit()
+        player_url = media_url(event, event.stream_url) if event.stream_url else None
+    return render(
+        "participant/_watch_state.html", "participant/watch.html",
+        registration=registration, event=event, view=view, token=token, now=clock.now(),
+        player_url=player_url, poll=current_app.config["WATCH_POLL_SECONDS"],
+        calendar_token=make_token("participant", registration),
+    )
+
+
+@bp.get("/watch/<token>/recording/<int:part_id>")
+def recording(token: str, part_id: int):
+    """One part's recording, until the expiry."""
+    registration, event = _access(token)
+    view = watch_view(event)
+    if view.state is WatchState.EXPIRED:
+        raise Refused(410, _("The recording was available until %(when)s and has now expired.",
+                             when=_long(view.expires_at, event)))
+    found = next(((p, url) for p, url in view.recordings if p.id == part_id), None)
+    if view.state is not WatchState.AFTER or found is None:
+        abort(404)
+    part, url = found
+    record_view(registration, part, ViewMode.RECORDING, request.remote_addr)
+    db.session.commit()
+    return render_template(
+        "participant/recording.html", registration=registration, event=event, view=view,
+        token=token, part=part, player_url=media_url(event, url, until=view.expires_at),
+    )
+
+
+def _long(instant, event) -> str:
+    """The expiry in words, in the event's zone."""
+    return long_datetime(instant, event.zone)
