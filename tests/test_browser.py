@@ -136,3 +136,32 @@ def test_cancel_from_the_participant_page(browser, live_server, open_event):
     page.locator("text=Your registration has been cancelled.").wait_for()
     assert [r.status.value for r in registrations()] == ["cancelled"]
     page.close()
+
+
+def test_watch_page_switches_to_the_player_without_a_reload(app, browser, live_server, reference_event, travel):
+    from webapp.models import RegistrationKind
+    from webapp.tokens import make_token
+    from datetime import datetime, timezone
+
+    registration = Registration(event=reference_event, email="v@example.org", name="Viewer",
+                                kind=RegistrationKind.WEB, consent_at=datetime.now(timezone.utc))
+    db.session.add(registration)
+    db.session.commit()
+    app.config["WATCH_POLL_SECONDS"] = 1
+    try:
+        travel("2021-11-18 09:40")
+        page = browser.new_page()
+        page.goto(f"{live_server}/watch/{make_token('watch', registration)}")
+        assert page.locator("#watch-state").get_attribute("data-state") == "before"
+        assert "The stream starts at 10:00 EET" in page.inner_text("#watch-state")
+        page.evaluate("window.notReloaded = true")
+        travel("2021-11-18 09:50")
+        page.locator("#watch-state[data-state=live] iframe").wait_for(timeout=10_000)
+        assert page.evaluate("window.notReloaded === true"), "swapped in place, no reload"
+        assert "Live now: Part I" in page.inner_text("#watch-state")
+        travel("2021-11-18 14:00")
+        page.locator("#watch-state[data-state=pause]").wait_for(timeout=10_000)
+        assert "not streamed; the stream resumes at 17:10 EET" in page.inner_text("#watch-state")
+        page.close()
+    finally:
+        app.config["WATCH_POLL_SECONDS"] = 30

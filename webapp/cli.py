@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from webapp import clock
+from webapp import clock, timefmt
 from webapp.extensions import db
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -171,7 +171,9 @@ def preview_command(slug: str, at: str) -> None:
         return
     with current_app.test_request_context():
         fragment = render_template(
-            "participant/_watch_state.html", event=event, view=view, token="TOKEN", now=moment,
+            "participant/_watch_state.html", event=event, view=view, token="TOKEN",
+            countdown=(timefmt.countdown(view.next_part.starts_at, moment)
+                       if view.state.value == "before" else None),
             player_url=event.stream_url, poll=current_app.config["WATCH_POLL_SECONDS"],
             calendar_token="TOKEN")
     text = html.unescape(re.sub(r"<[^>]+>", "\n", fragment))

@@ -43,3 +43,9 @@ mail = Mail()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _reads_are_not_limited() -> bool:
+    """Only state-changing requests carry limits; GETs skip the limiter's work."""
+    return request.method in ("GET", "HEAD", "OPTIONS")

@@ -16,7 +16,6 @@ def init_app(app: Flask) -> None:
         long_datetime=timefmt.long_datetime,
         iso=timefmt.iso,
         markdown=render_markdown,
-        countdown=timefmt.countdown,
     )
     app.jinja_env.globals.update(now=clock.now, get_locale=get_locale)
 

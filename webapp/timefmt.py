@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask_babel import format_timedelta, get_locale
+from babel.dates import format_timedelta
+from flask_babel import get_locale
 
 
 def in_zone(instant: datetime, zone: str | ZoneInfo) -> datetime:
@@ -45,5 +47,11 @@ def iso(instant: datetime) -> str:
 
 def countdown(instant: datetime, now: datetime) -> str:
     """``in 2 days`` / ``in 25 minutes``, in the visitor's language."""
-    return format_timedelta(instant - now, granularity="minute", add_direction=True,
-                            threshold=1.0)
+    return _countdown(instant, now.replace(second=0, microsecond=0), str(get_locale()))
+
+
+@lru_cache(maxsize=1024)
+def _countdown(instant: datetime, minute: datetime, locale: str) -> str:
+    """Countdowns change once a minute: worked out once per minute and language."""
+    return format_timedelta(instant - minute, granularity="minute", add_direction=True,
+                            threshold=1.0, locale=locale)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, make_response, render_template, request, session
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from webapp import clock
+from webapp import clock, timefmt
 from webapp.errors.handlers import render_error
 from webapp.extensions import db
-from webapp.htmx import render
+from webapp.htmx import is_htmx
 from webapp.models import EventStatus, RegistrationStatus, ViewMode
 from webapp.participant import bp
 from webapp.services.watch import (
+    also_clear,
     WatchState,
     load_for_watch,
     media_url,
@@ -70,12 +72,40 @@ def watch(token: str):
         record_view(registration, view.live_part, ViewMode.LIVE, request.remote_addr)
         db.session.commit()
         player_url = media_url(event, event.stream_url) if event.stream_url else None
-    return render(
-        "participant/_watch_state.html", "participant/watch.html",
-        registration=registration, event=event, view=view, token=token, now=clock.now(),
-        player_url=player_url, poll=current_app.config["WATCH_POLL_SECONDS"],
-        calendar_token=make_token("participant", registration),
-    )
+    countdown = (timefmt.countdown(view.next_part.starts_at, clock.now())
+                 if view.state is WatchState.BEFORE else None)
+    return _personal_page(event, view, token, make_token("participant", registration),
+                          player_url=player_url, countdown=countdown)
+
+
+# The watch page is the same for every participant of an event at a given
+# moment but for two tokens: it is rendered once per state, language and
+# minute with placeholders, and the tokens are filled in per request.
+_TOKEN_MARK, _CALENDAR_MARK = "WDWATCHTOKENWD", "WDCALENDARTOKENWD"
+_page_cache: dict[tuple, str] = {}
+also_clear(_page_cache.clear)
+
+
+def _personal_page(event, view, token: str, calendar_token: str, **context):
+    """The watch page (or its state fragment for HTMX) for one participant."""
+    fragment = is_htmx()
+    key = (event.id, event.revision, event.created_at, str(get_locale()), fragment, view.state,
+           *(getattr(view, name) and getattr(view, name).id
+             for name in ("live_part", "next_part", "unstreamed_part")),
+           tuple(sorted(context.items())))
+    html = _page_cache.get(key)
+    if html is None or session.get("_flashes"):
+        html = render_template(
+            "participant/_watch_state.html" if fragment else "participant/watch.html",
+            event=event, view=view, token=_TOKEN_MARK, calendar_token=_CALENDAR_MARK,
+            poll=current_app.config["WATCH_POLL_SECONDS"], **context)
+        if not session.get("_flashes"):
+            if len(_page_cache) > 2000:
+                _page_cache.clear()
+            _page_cache[key] = html
+    response = make_response(html.replace(_TOKEN_MARK, token).replace(_CALENDAR_MARK, calendar_token))
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.get("/watch/<token>/recording/<int:part_id>")

@@ -17,13 +17,21 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Attendance, Event, ProgrammePart, Registration, ViewMode, WatchNetwork
+from webapp.models import (
+    Attendance,
+    Event,
+    ProgrammePart,
+    Registration,
+    RegistrationStatus,
+    ViewMode,
+    WatchNetwork,
+)
 
 
 class WatchState(enum.Enum):
@@ -113,11 +121,11 @@ def media_url(event: Event, url: str, until: datetime | None = None) -> str:
     """``url``, signed with an expiry when the event has a media secret."""
     if not event.media_link_secret:
         return url
-    ttl = timedelta(minutes=current_app.config["MEDIA_LINK_TTL_MINUTES"])
-    expires = clock.now() + ttl
+    ttl = current_app.config["MEDIA_LINK_TTL_MINUTES"] * 60
+    expires = (int(clock.now().timestamp()) // 60 + 1) * 60 + ttl  # whole minutes: cacheable
     if until is not None:
-        expires = min(expires, until)
-    return sign_media_url(url, event.media_link_secret, int(expires.timestamp()))
+        expires = min(expires, int(until.timestamp()))
+    return sign_media_url(url, event.media_link_secret, expires)
 
 
 # --- loading, with the event cached per process until it is edited ---------------
@@ -128,29 +136,59 @@ _event_cache: dict[int, tuple[tuple, Event]] = {}
 def clear_event_cache() -> None:
     """Forget cached events (tests, or after bulk changes outside the ORM)."""
     _event_cache.clear()
+    for forget in _on_clear:
+        forget()
 
 
-def load_for_watch(registration_id: int) -> tuple[Registration, Event] | None:
-    """The registration (one primary-key query) and its event, cached by revision."""
-    row = db.session.execute(
-        select(Registration, Event.revision, Event.created_at)
-        .join(Event, Event.id == Registration.event_id)
-        .where(Registration.id == registration_id)
-    ).first()
+_on_clear: list = []
+
+
+def also_clear(forget) -> None:
+    """Have ``clear_event_cache`` empty another cache keyed by event version too."""
+    _on_clear.append(forget)
+
+
+_registrations, _events = Registration.__table__, Event.__table__
+_VIEWER_QUERY = (  # built once, plain Core: this runs on every watch-page request
+    select(_registrations.c.id, _registrations.c.event_id, _registrations.c.token_version,
+           _registrations.c.status, _registrations.c.shared_link_flagged_at.is_not(None),
+           _events.c.revision, _events.c.created_at)
+    .join(_events, _events.c.id == _registrations.c.event_id)
+    .where(_registrations.c.id == bindparam("registration_id"))
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the watch page needs of a registration (read in one primary-key query)."""
+
+    id: int
+    event_id: int
+    token_version: int
+    status: RegistrationStatus
+    flagged: bool
+
+
+def load_for_watch(registration_id: int) -> tuple[Viewer, Event] | None:
+    """The viewer (one primary-key query, joined to the event's version) and the
+    event, cached per process until it is edited."""
+    row = db.session.connection().execute(_VIEWER_QUERY, {"registration_id": registration_id}).first()
     if row is None:
         return None
-    registration, *version = row
-    version = tuple(version)
-    cached = _event_cache.get(registration.event_id)
+    viewer = Viewer(*row[:5])
+    version = (row.revision, row.created_at)
+    cached = _event_cache.get(viewer.event_id)
     if cached is None or cached[0] != version:
-        event = db.session.scalars(
-            select(Event).where(Event.id == registration.event_id)
-            .options(selectinload(Event.parts), selectinload(Event.contacts))
-        ).one()
-        db.session.expunge(event)  # with its parts and contacts: read-only, shared by requests
+        # A session of its own: the cached objects are detached (read-only, shared by
+        # requests) and never the ones the request's session works with.
+        with Session(db.engine) as own:
+            event = own.scalars(
+                select(Event).where(Event.id == viewer.event_id)
+                .options(selectinload(Event.parts), selectinload(Event.contacts))
+            ).one()
         cached = (version, event)
-        _event_cache[registration.event_id] = cached
-    return registration, cached[1]
+        _event_cache[viewer.event_id] = cached
+    return viewer, cached[1]
 
 
 # --- attendance ------------------------------------------------------------------
@@ -173,7 +211,7 @@ def _upsert():
     return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-def record_view(registration: Registration, part: ProgrammePart, mode: ViewMode,
+def record_view(registration: Viewer, part: ProgrammePart, mode: ViewMode,
                 address: str | None) -> None:
     """One row per participant, part, mode and minute; flag links opened from many networks."""
     now = clock.now()
@@ -186,11 +224,11 @@ def record_view(registration: Registration, part: ProgrammePart, mode: ViewMode,
         registration_id=registration.id, network=network_of(address), last_seen=now)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["registration_id", "network"], set_={"last_seen": now}))
-    if registration.shared_link_flagged_at is None:
+    if not registration.flagged:
         _flag_if_shared(registration, now)
 
 
-def _flag_if_shared(registration: Registration, now: datetime) -> None:
+def _flag_if_shared(registration: Viewer, now: datetime) -> None:
     """Flag (never block) a link opened from many networks within the set window."""
     config = current_app.config
     since = now - timedelta(minutes=config["WATCH_SHARE_WINDOW_MINUTES"])
@@ -199,4 +237,5 @@ def _flag_if_shared(registration: Registration, now: datetime) -> None:
             WatchNetwork.registration_id == registration.id, WatchNetwork.last_seen >= since)
     )
     if networks >= config["WATCH_SHARE_NETWORKS"]:
-        registration.shared_link_flagged_at = now
+        db.session.execute(update(Registration).where(Registration.id == registration.id)
+                           .values(shared_link_flagged_at=now))

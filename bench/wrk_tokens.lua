@@ -1,0 +1,8 @@
+-- wrk script: GET /watch/<token> with a token taken in turn from the file in $TOKENS.
+local tokens = {}
+for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/watch/" .. tokens[(n * 7919) % #tokens + 1])
+end
