@@ -123,6 +123,11 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024
     WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the session
 
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none trusted).
+    TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+    # Privacy: personal data is removed this many days after an event's recording expires.
+    PRIVACY_RETENTION_DAYS = _env_int("PRIVACY_RETENTION_DAYS", 30)
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")

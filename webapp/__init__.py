@@ -28,17 +28,24 @@ def create_app(config_class: type | None = None) -> Flask:
     )
     app.config.from_object(config_class)
     config_class.prepare(app.config)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
     _register_blueprints(app)
-    from webapp import templating
+    from webapp import security, templating
 
     templating.init_app(app)
+    security.init_app(app)
     from webapp.cli import register_commands
 
     register_commands(app)
-    from webapp.logs import install_redaction
+    from webapp.logs import init_request_logging, install_redaction
 
     install_redaction()
+    init_request_logging(app)
     return app
 
 

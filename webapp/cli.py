@@ -61,9 +61,23 @@ def demo_shift(starts_at, zone: ZoneInfo, days_ahead: int) -> timedelta:
     return timedelta(weeks=max(0, math.ceil(gap / 7)))
 
 
+privacy_cli = AppGroup("privacy", help="Personal data.")
+
+
+@privacy_cli.command("purge")
+def purge_command() -> None:
+    """Anonymise registrations PRIVACY_RETENTION_DAYS after their event's recording expired."""
+    from webapp.services.privacy import purge_personal_data
+
+    purged = purge_personal_data()
+    db.session.commit()
+    click.echo(f"purged the personal data of {purged} registrations")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the command groups to ``app``."""
     app.cli.add_command(events_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(mail_cli)
 
 

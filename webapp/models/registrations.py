@@ -56,6 +56,8 @@ class Registration(db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Bumped to revoke every link sent so far.
     token_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: When the personal data was removed (retention time after the recording expired).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when the watch link was opened from many networks in a short time.
     shared_link_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Bookkeeping.

@@ -12,6 +12,7 @@ from webapp.htmx import redirect_to
 from webapp.models import Registration
 from webapp.participant import bp
 from webapp.services import DomainError
+from webapp.services.privacy import delete_registration
 from webapp.services.registrations import cancel_registration, confirm_email_address
 from webapp.tokens import make_token, read_token
 
@@ -66,6 +67,25 @@ def cancel(token: str):
     db.session.commit()
     flash(_("Your registration has been cancelled."), "success")
     return redirect_to(url_for("participant.home", token=token))
+
+
+@bp.get("/p/<token>/delete")
+def confirm_delete(token: str):
+    """Ask before deleting the registration and its data."""
+    registration = _registration(token)
+    return render_template("participant/delete.html", registration=registration,
+                           event=registration.event, token=token, form=FlaskForm())
+
+
+@bp.post("/p/<token>/delete")
+def delete(token: str):
+    """Delete the registration and everything about the participant (CSRF-protected)."""
+    registration = _registration(token)
+    slug = registration.event.slug
+    delete_registration(registration)
+    db.session.commit()
+    flash(_("Your registration and your personal data have been deleted."), "success")
+    return redirect_to(url_for("public.event_page", slug=slug))
 
 
 @bp.get("/confirm/<token>")

@@ -20,6 +20,7 @@ from webapp.services.watch import (
     record_view,
     watch_view,
 )
+from webapp.security import allow_frames_from
 from webapp.timefmt import long_datetime
 from webapp.tokens import make_token, read_payload
 
@@ -72,6 +73,7 @@ def watch(token: str):
         record_view(registration, view.live_part, ViewMode.LIVE, request.remote_addr)
         db.session.commit()
         player_url = media_url(event, event.stream_url) if event.stream_url else None
+        allow_frames_from(player_url)
     countdown = (timefmt.countdown(view.next_part.starts_at, clock.now())
                  if view.state is WatchState.BEFORE else None)
     return _personal_page(event, view, token, make_token("participant", registration),
@@ -120,6 +122,7 @@ def recording(token: str, part_id: int):
     if view.state is not WatchState.AFTER or found is None:
         abort(404)
     part, url = found
+    allow_frames_from(url)
     record_view(registration, part, ViewMode.RECORDING, request.remote_addr)
     db.session.commit()
     return render_template(

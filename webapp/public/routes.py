@@ -12,7 +12,7 @@ from webapp.htmx import redirect_to, render
 from webapp.mail.outbox import notify_link_resent
 from webapp.models import Event, RegistrationStatus, RegistrationWindow
 from webapp.public import bp
-from webapp.services import DomainError
+from webapp.services import DomainError, commit_with_retry
 from webapp.services.events import get_public_event, list_public_events
 from webapp.services.registrations import (
     AlreadyRegistered,
@@ -58,22 +58,20 @@ def register(slug: str):
         form.stamp()
         return _signup_response(event, form, status=422)
     try:
-        registration = register_web_participant(
+        registration = commit_with_retry(lambda: register_web_participant(
             event, name=form.name.data, email=form.email.data,
             organisation=form.organisation.data or "",
-        )
+        ))
     except AlreadyRegistered as error:
         db.session.rollback()
         notice = error.message
         if error.registration is not None:
-            notify_link_resent(error.registration)
-            db.session.commit()
+            commit_with_retry(lambda: notify_link_resent(error.registration))
             notice += " " + _("We have sent the personal link to this address again.")
         return _signup_response(event, form, notice=notice, done=True)
     except DomainError as error:
         db.session.rollback()
         return _signup_response(event, form, notice=error.message, status=error.status)
-    db.session.commit()
     if registration.status is RegistrationStatus.PENDING:
         return redirect_to(url_for("public.check_email", slug=slug))
     flash(_("You are registered. Keep this page's address: it is your personal link."), "success")

@@ -36,9 +36,22 @@ MAX_FILE_BYTES = 1024 * 1024
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LANGUAGES = ("en", "sv", "fi")
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    """No NUL or other control characters (PostgreSQL refuses NUL in text)."""
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000),
+                 AfterValidator(_printable)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300),
+                 AfterValidator(_printable)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+                  AfterValidator(_printable)]
 
 
 def _slug(value: str) -> str:
@@ -68,6 +81,12 @@ class EventImportError(Exception):
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=20000)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        """Plain string fields (slug, timezone, ...) too."""
+        return _printable(value) if isinstance(value, str) else value
+
 
 def _when(value: Any, *, time_allowed: bool = False) -> date | datetime | time:
     """Parse ``2021-11-18``, ``2021-11-18 10:00`` (event time), ISO with offset, or ``10:00``."""
@@ -88,7 +107,7 @@ def _when(value: Any, *, time_allowed: bool = False) -> date | datetime | time:
 
 
 class ContactSpec(_Strict):
-    name: Title
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     role: Line = ""
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
     email: EmailStr | Literal[""] = ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
@@ -86,14 +86,13 @@ def web_places_left(event: Event) -> int | None:
 
 
 def _lock_event(event: Event) -> None:
-    """Serialise sign-ups of one event (row lock on PostgreSQL).
-
-    SQLite has one writer at a time, and a writer whose snapshot is stale
-    cannot commit there, so the count below stays true on both.
-    """
-    db.session.execute(
-        select(Event.id).where(Event.id == event.id).with_for_update()
-    )
+    """Serialise sign-ups of one event, so that counting places and adding a row
+    happen as one step: a row lock on PostgreSQL; on SQLite a write (a no-op
+    UPDATE takes the database's single write lock until the commit)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE events SET id = id WHERE id = :id"), {"id": event.id})
+    else:
+        db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
 
 
 def register_web_participant(

@@ -1,0 +1,55 @@
+"""Personal data: retention purge and deletion by the participant."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import Attendance, OutboxMessage, Registration, WatchNetwork
+from tests.conftest import extract
+
+
+def signed_up(signup, travel, **fields) -> str:
+    travel("2021-11-10 12:00")
+    return signup.post(**fields).headers["Location"]
+
+
+def test_purge_anonymises_after_the_retention_time_and_keeps_numbers(app, signup, client, runner, travel):
+    signed_up(signup, travel, email="anna@example.org")
+    signup.post(email="erik@example.org", name="Erik")
+    registration = db.session.scalars(select(Registration).order_by(Registration.id)).first()
+    from webapp.tokens import make_token
+
+    travel("2021-11-18 10:30")
+    client.get(f"/watch/{make_token('watch', registration)}")
+    travel("2022-01-17 00:00")  # the recording expired on 18 December; 30 days later
+    result = runner.invoke(args=["privacy", "purge"])
+    assert "purged the personal data of 0 registrations" in result.output
+    travel("2022-01-18 00:00")
+    result = runner.invoke(args=["privacy", "purge"])
+    assert "purged the personal data of 2 registrations" in result.output, result.output
+    db.session.expire_all()
+    rows = db.session.scalars(select(Registration)).all()
+    assert all(r.name == "" and r.email.startswith("purged-") and r.purged_at for r in rows)
+    assert db.session.scalar(select(func.count(Attendance.id))) == 1, "numbers stay"
+    assert db.session.scalar(select(func.count(WatchNetwork.id))) == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 2
+    again = runner.invoke(args=["privacy", "purge"])
+    assert "of 0 registrations" in again.output
+
+
+def test_participant_deletes_their_registration_and_data(signup, client, travel):
+    link = signed_up(signup, travel)
+    page = client.get(link + "/delete")
+    assert "This cannot be undone." in page.get_data(as_text=True)
+    csrf = extract(r'name="csrf_token" type="hidden" value="([^"]*)"', page.get_data(as_text=True))
+    assert client.post(link + "/delete").status_code == 400, "CSRF"
+    response = client.post(link + "/delete", data={"csrf_token": csrf})
+    assert response.status_code == 303 and response.headers["Location"] == f"/events/{signup.slug}"
+    assert "have been deleted" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Registration.id))) == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    assert client.get(link).status_code == 404
