@@ -50,6 +50,21 @@ def browser():
 
 
 @pytest.fixture
+def page_errors():
+    """Console errors and CSP violations seen by the pages a test opens (must stay empty)."""
+    seen: list[str] = []
+    yield seen
+    assert not [m for m in seen if "Content Security Policy" in m or "Refused to" in m], seen
+
+
+def watched(page, errors: list[str]):
+    """Record the page's console errors into ``errors``."""
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page
+
+
+@pytest.fixture
 def live_server(app):
     """The app served on a free loopback port in a thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -75,8 +90,8 @@ def registrations() -> list[Registration]:
     return db.session.scalars(select(Registration)).all()
 
 
-def test_sign_up_with_inline_validation(browser, live_server, open_event):
-    page = browser.new_page()
+def test_sign_up_with_inline_validation(browser, live_server, open_event, page_errors):
+    page = watched(browser.new_page(), page_errors)
     page.goto(f"{live_server}/events/{open_event.slug}")
     page.fill("#email", "not an email")
     page.press("#email", "Tab")
@@ -95,8 +110,8 @@ def test_sign_up_with_inline_validation(browser, live_server, open_event):
     page.close()
 
 
-def test_invalid_submit_with_htmx_keeps_the_page_and_shows_errors(browser, live_server, open_event):
-    page = browser.new_page()
+def test_invalid_submit_with_htmx_keeps_the_page_and_shows_errors(browser, live_server, open_event, page_errors):
+    page = watched(browser.new_page(), page_errors)
     page.goto(f"{live_server}/events/{open_event.slug}")
     page.click("button[type=submit]")
     page.locator("#name-error").filter(has_text="Please give your name.").wait_for()
@@ -123,8 +138,8 @@ def test_sign_up_without_javascript(browser, live_server, open_event):
     context.close()
 
 
-def test_cancel_from_the_participant_page(browser, live_server, open_event):
-    page = browser.new_page()
+def test_cancel_from_the_participant_page(browser, live_server, open_event, page_errors):
+    page = watched(browser.new_page(), page_errors)
     page.goto(f"{live_server}/events/{open_event.slug}")
     page.fill("#name", "Anna")
     page.fill("#email", "anna@example.org")
@@ -138,7 +153,7 @@ def test_cancel_from_the_participant_page(browser, live_server, open_event):
     page.close()
 
 
-def test_watch_page_switches_to_the_player_without_a_reload(app, browser, live_server, reference_event, travel):
+def test_watch_page_switches_to_the_player_without_a_reload(app, browser, live_server, reference_event, travel, page_errors):
     from webapp.models import RegistrationKind
     from webapp.tokens import make_token
     from datetime import datetime, timezone
@@ -150,7 +165,7 @@ def test_watch_page_switches_to_the_player_without_a_reload(app, browser, live_s
     app.config["WATCH_POLL_SECONDS"] = 1
     try:
         travel("2021-11-18 09:40")
-        page = browser.new_page()
+        page = watched(browser.new_page(), page_errors)
         page.goto(f"{live_server}/watch/{make_token('watch', registration)}")
         assert page.locator("#watch-state").get_attribute("data-state") == "before"
         assert "The stream starts at 10:00 EET" in page.inner_text("#watch-state")

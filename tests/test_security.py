@@ -44,7 +44,9 @@ def test_the_watch_page_may_frame_only_the_stream_provider(client, reference_eve
     assert "frame-src https://stream.example.org;" in response.headers["Content-Security-Policy"]
     travel("2021-11-18 09:00")
     before = client.get(f"/watch/{make_token('watch', registration)}")
-    assert "frame-src 'none'" in before.headers["Content-Security-Policy"]
+    assert "frame-src https://stream.example.org;" in before.headers["Content-Security-Policy"], \
+        "the page swaps the player in later: its policy must allow it from the start"
+    assert "frame-src 'none'" in client.get(f"/events/{reference_event.slug}").headers["Content-Security-Policy"]
 
 
 def test_session_cookie_is_httponly_and_lax(client, reference_event, travel):

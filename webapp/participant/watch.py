@@ -63,6 +63,8 @@ def watch(token: str):
     """Before, live, pause or after: the page follows the programme by itself."""
     registration, event = _access(token)
     view = watch_view(event)
+    # The page's policy must already allow the player it will swap in later.
+    allow_frames_from(event.stream_url, event.recording_url, *(p.recording_url for p in event.parts))
     if view.state is WatchState.EXPIRED:
         raise Refused(410, _("The recording was available until %(when)s and has now expired.",
                              when=_long(view.expires_at, event)))
@@ -73,7 +75,6 @@ def watch(token: str):
         record_view(registration, view.live_part, ViewMode.LIVE, request.remote_addr)
         db.session.commit()
         player_url = media_url(event, event.stream_url) if event.stream_url else None
-        allow_frames_from(player_url)
     countdown = (timefmt.countdown(view.next_part.starts_at, clock.now())
                  if view.state is WatchState.BEFORE else None)
     return _personal_page(event, view, token, make_token("participant", registration),
