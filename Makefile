@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app webapp
 
-.PHONY: run test install install-test browser
+.PHONY: run test install install-test browser messages
 
 run: install  ## install, migrate, load the demo events, run the mail worker, serve on http://127.0.0.1:5000
 	bash scripts/run-demo
@@ -14,9 +14,15 @@ test: install-test browser  ## install with the test extra and run the tests
 
 install: $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/pybabel -q compile -d translations
 
 install-test: $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pybabel -q compile -d translations
+
+messages:  ## after changing user-facing strings: update the catalogs, then translate the new entries
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 browser:  ## Debian's Chromium for the browser tests (Playwright's own download does not work here)
 	@bash scripts/ensure-chromium

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from flask.testing import FlaskClient
 
 from config import TestConfig
 from webapp import create_app
@@ -30,6 +31,15 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in an app context of its own, as in production (its own
+    database session, ``g``, locale), not in the test's."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """One application for the whole run, its schema created from the models."""
@@ -39,6 +49,7 @@ def app(tmp_path_factory):
         SQLALCHEMY_DATABASE_URI = url
 
     application = create_app(Config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         db.drop_all()
         db.create_all()

@@ -122,8 +122,11 @@ def test_email_is_in_the_events_language(app, smtp, client, travel):
     travel(OPEN)
     SignUp(client, event.slug).post()
     drain_mail(app)
-    text, _ = body(smtp.messages[0])
+    text, html = body(smtp.messages[0])
     assert "torsdag 18 november 2021" in text
+    assert text.startswith("Hej Anna Virtanen,") and "Du är anmäld till Seminar" in text
+    assert "Avboka din anmälan: http://localhost/p/" in text and "Avboka din anmälan" in html
+    assert smtp.messages[0]["Subject"].startswith("Anmäld: Seminar")
     assert smtp.messages[0]["Content-Language"] == "sv"
 
 

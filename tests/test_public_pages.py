@@ -77,3 +77,13 @@ def test_htmx_is_vendored_with_its_licence():
     assert (htmx / "LICENSE").read_text().startswith("Zero-Clause BSD")
     assert "2.0.11" in (htmx / "VERSION").read_text()
     assert (htmx / "htmx-2.0.11.min.js").stat().st_size > 40_000
+
+
+def test_the_interface_speaks_swedish_and_finnish(client, reference_event, travel):
+    travel("2021-11-01 12:00")
+    sv = client.get(f"/events/{reference_event.slug}?lang=sv").get_data(as_text=True)
+    assert "Anmäl dig som webbdeltagare" in sv and "Direktsänds" in sv
+    assert "Anmälan öppen till tisdag 16 november 2021, 23:59 EET" in sv
+    fi = client.get(f"/events/{reference_event.slug}?lang=fi").get_data(as_text=True)
+    assert "Ilmoittaudu verkko-osallistujaksi" in fi and "Vain paikan päällä, ei lähetetä" in fi
+    assert "Kaikki" not in client.get("/?lang=en").get_data(as_text=True)

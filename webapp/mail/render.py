@@ -6,7 +6,6 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from email import policy
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
@@ -170,13 +169,10 @@ class OutgoingMessage(Message):
         return CRLF.join(lines).encode("ascii")
 
     def _slow_bytes(self) -> bytes:
-        msg = self._message()
-        msg.policy = _SMTP_COMPAT
-        return msg.as_bytes()
+        return super().as_bytes()
 
 
 CRLF = "\r\n"
-_SMTP_COMPAT = policy.compat32.clone(linesep=CRLF)
 
 
 def build_message(row: OutboxMessage, attended_live: bool | None = None,
