@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g
@@ -19,7 +20,12 @@ def allow_frames_from(*urls: str | None) -> None:
 
 def content_security_policy() -> str:
     """No inline scripts, nothing from other sites, frames only from allowed origins."""
-    frames = " ".join(sorted(g.get("frame_origins", ()))) or "'none'"
+    return _policy(frozenset(g.get("frame_origins", ())))
+
+
+@lru_cache(maxsize=256)
+def _policy(frame_origins: frozenset) -> str:
+    frames = " ".join(sorted(frame_origins)) or "'none'"
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",

@@ -8,6 +8,8 @@ compares signatures in constant time.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -19,14 +21,27 @@ PURPOSES = ("participant", "watch", "confirm-email")
 
 def _serializer(purpose: str) -> URLSafeSerializer:
     """The serializer for one purpose; each has its own salt."""
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+@lru_cache(maxsize=32)
+def _serializer_for(secret: str, purpose: str) -> URLSafeSerializer:
+    """Built once per secret and purpose (building one costs more than signing)."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"webinar-desk/{purpose}")
+    return URLSafeSerializer(secret, salt=f"webinar-desk/{purpose}")
 
 
 def make_token(purpose: str, registration: Registration) -> str:
     """A signed token for ``registration`` at its current token version."""
-    return _serializer(purpose).dumps([registration.id, registration.token_version])
+    return _make(current_app.config["SECRET_KEY"], purpose, registration.id,
+                 registration.token_version)
+
+
+@lru_cache(maxsize=4096)
+def _make(secret: str, purpose: str, registration_id: int, version: int) -> str:
+    """Tokens are deterministic: the same link is signed once."""
+    return _serializer_for(secret, purpose).dumps([registration_id, version])
 
 
 def read_payload(purpose: str, token: str) -> tuple[int, int] | None:

@@ -172,7 +172,8 @@ class Viewer:
 def load_for_watch(registration_id: int) -> tuple[Viewer, Event] | None:
     """The viewer (one primary-key query, joined to the event's version) and the
     event, cached per process until it is edited."""
-    row = db.session.connection().execute(_VIEWER_QUERY, {"registration_id": registration_id}).first()
+    with db.engine.connect() as connection:  # no ORM session needed for one row
+        row = connection.execute(_VIEWER_QUERY, {"registration_id": registration_id}).first()
     if row is None:
         return None
     viewer = Viewer(*row[:5])
