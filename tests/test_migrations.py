@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from config import TestConfig
-from webapp import create_app
+from webapp import create_app, init_migrations
 from webapp.extensions import db
 
 SCHEMA = "migration_check"
@@ -40,6 +40,7 @@ def test_migrations_match_the_models_and_downgrade_cleanly(empty_database_url):
         SQLALCHEMY_DATABASE_URI = empty_database_url
 
     app = create_app(Config)
+    init_migrations(app)
     with app.app_context():
         flask_migrate.upgrade()
         with db.engine.connect() as connection:

@@ -10,7 +10,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 
 from webapp import extensions
-from webapp.extensions import babel, csrf, db, limiter, migrate, select_locale
+from webapp.extensions import babel, csrf, db, limiter, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +52,6 @@ def create_app(config_class: type | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     """Bind the unbound extensions to ``app``."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     extensions.mail.init_app(app)  # (webapp.mail is the email package)
     csrf.init_app(app)
     babel.init_app(
@@ -62,6 +61,15 @@ def _init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     import webapp.models  # noqa: F401  (the models register with the metadata)
+
+
+def init_migrations(app: Flask) -> None:
+    """Flask-Migrate, bound only when migrations are used (``flask db ...``, tests):
+    it brings Alembic, which the web and mail processes never need."""
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -74,8 +74,28 @@ def purge_command() -> None:
     click.echo(f"purged the personal data of {purged} registrations")
 
 
+class _AppCommands(AppGroup):
+    """The app's commands; ``flask db ...`` (Flask-Migrate, and so Alembic) is bound
+    only when it is asked for, so the web and mail processes never load it."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__()
+        self.app = app
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name == "db" and name not in self.commands:
+            from webapp import init_migrations
+
+            init_migrations(self.app)  # adds Flask-Migrate's "db" group
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "db"})
+
+
 def register_commands(app: Flask) -> None:
     """Attach the command groups to ``app``."""
+    app.cli = _AppCommands(app)
     app.cli.add_command(events_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(mail_cli)

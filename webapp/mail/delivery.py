@@ -363,11 +363,14 @@ def drain(app: Flask, connections: int = 1, stop: threading.Event | None = None)
         with mail_context(app):
             results.append(deliver_until_empty(stop, pace))
 
-    threads = [threading.Thread(target=one, name=f"mail-{n}") for n in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    if connections == 1:
+        one()  # no thread needed
+    else:
+        threads = [threading.Thread(target=one, name=f"mail-{n}") for n in range(connections)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     total = DrainStats(enqueued=enqueued)
     for stats in results:
         total.sent += stats.sent
