@@ -135,7 +135,7 @@ def outbox_drain(app, port: int, processes: int, connections: int) -> float:
         db.session.execute(update(OutboxMessage).values(status=MailStatus.QUEUED, attempts=0,
                                                         due_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
         db.session.commit()
-    env = {**os.environ, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "MAIL_BATCH_SIZE": "200"}
+    env = {**os.environ, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "MAIL_BATCH_SIZE": "100"}
     started = time.perf_counter()
     workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "webapp", "mail", "drain",
                                  "--connections", str(connections)], cwd=ROOT, env=env,

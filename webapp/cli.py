@@ -114,9 +114,7 @@ def drain_command(connections: int | None) -> None:
     app = current_app._get_current_object()
     with single_worker_on_sqlite(app):
         stats = drain(app, _connections(app, connections))
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    peak = _peak_memory_mb()
     click.echo(f"enqueued {stats.enqueued}, sent {stats.sent}, retry later {stats.retry}, "
                f"failed {stats.failed}, skipped {stats.skipped}; peak memory {peak} MB")
 
@@ -145,6 +143,20 @@ def work_command(connections: int | None) -> None:
                                              else " (no MAIL_SERVER: mail is kept locally)"))
         work(app, stop, _connections(app, connections))
     click.echo("mail worker: stopped")
+
+
+def _peak_memory_mb() -> int:
+    """This process's peak resident memory (VmHWM; ru_maxrss survives exec from the parent)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def _connections(app: Flask, requested: int | None) -> int:

@@ -16,6 +16,7 @@ import smtplib
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -216,35 +217,59 @@ def skip_reason(row: OutboxMessage) -> str | None:
     return None
 
 
-def deliver_batch(ids: list[int], transport, stop: threading.Event | None = None,
-                  pace: "Pacer | None" = None) -> BatchResult:
-    """Send the claimed rows over one transport; the outcome is written by ``record``."""
-    result = BatchResult()
-    rows = _load(ids)
+@dataclass
+class PreparedBatch:
+    """A claimed batch, rendered: the messages to send, and the rows already settled."""
+
+    messages: list[tuple[int, object]] = field(default_factory=list)  # (row id, Message)
+    result: BatchResult = field(default_factory=BatchResult)
+
+
+def prepare_batch(ids: list[int]) -> PreparedBatch:
+    """Load and render the claimed rows (skipping what no longer makes sense)."""
+    batch = PreparedBatch()
     cache = RenderCache()
-    for index, row in enumerate(rows):
-        if stop is not None and stop.is_set():
-            result.released.extend(r.id for r in rows[index:])
-            break
+    for row in _load(ids):
         reason = skip_reason(row)
         if reason:
-            result.skipped.append((row.id, reason))
+            batch.result.skipped.append((row.id, reason))
             continue
         try:
-            message = build_message(row, cache=cache)
+            batch.messages.append((row.id, build_message(row, cache=cache)))
+        except Exception as error:  # a template or data error: retried, never forever
+            log.exception("could not render outbox row %s", row.id)
+            batch.result.retry.append((row.id, f"rendering failed: {error}"))
+    return batch
+
+
+def send_batch(batch: PreparedBatch, transport, stop: threading.Event | None = None,
+               pace: "Pacer | None" = None) -> BatchResult:
+    """Send a prepared batch over one transport; the outcome is written by ``record``."""
+    result = batch.result
+    for index, (row_id, message) in enumerate(batch.messages):
+        if stop is not None and stop.is_set():
+            result.released.extend(i for i, _ in batch.messages[index:])
+            break
+        try:
             if pace is not None:
                 pace.wait()
             transport.send(message)
         except ConnectionLost as error:
-            result.retry.extend((r.id, str(error)) for r in rows[index:])
+            result.retry.extend((i, str(error)) for i, _ in batch.messages[index:])
             break
         except TemporaryFailure as error:
-            result.retry.append((row.id, str(error)))
+            result.retry.append((row_id, str(error)))
         except PermanentFailure as error:
-            result.failed.append((row.id, str(error)))
+            result.failed.append((row_id, str(error)))
         else:
-            result.sent.append((row.id, message.msgId))
+            result.sent.append((row_id, message.msgId))
     return result
+
+
+def deliver_batch(ids: list[int], transport, stop: threading.Event | None = None,
+                  pace: "Pacer | None" = None) -> BatchResult:
+    """Render and send the claimed rows, one after the other."""
+    return send_batch(prepare_batch(ids), transport, stop, pace)
 
 
 def record(result: BatchResult, worker: str, transport_name: str) -> None:
@@ -323,24 +348,42 @@ class DrainStats:
 
 
 def deliver_until_empty(stop: threading.Event | None = None, pace: Pacer | None = None) -> DrainStats:
-    """Claim and send batches until nothing is due (or ``stop`` is set)."""
+    """Claim and send batches until nothing is due (or ``stop`` is set).
+
+    Sending is mostly waiting for the SMTP server, rendering is mostly CPU: one
+    batch is sent by a sender thread while this one claims and renders the next.
+    At most one batch is in flight and one more is claimed, as before a crash.
+    """
     stats = DrainStats()
     worker = worker_name()
     size = current_app.config["MAIL_BATCH_SIZE"]
     transport = make_transport()
-    try:
-        while not (stop is not None and stop.is_set()):
-            ids = claim_batch(worker, size)
-            if not ids:
-                break
-            result = deliver_batch(ids, transport, stop, pace)
-            record(result, worker, transport.name)
-            stats.add(result)
-            if result.handled == 0 and not result.released:
-                break
-    finally:
-        transport.close()
-        db.session.remove()
+    app = current_app._get_current_object()
+
+    def send(batch: PreparedBatch) -> BatchResult:
+        with app.app_context():  # Flask-Mail signals need the app; no database here
+            return send_batch(batch, transport, stop, pace)
+
+    in_flight = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp") as sender:
+        try:
+            while True:
+                stopping = stop is not None and stop.is_set()
+                ids = [] if stopping else claim_batch(worker, size)
+                batch = prepare_batch(ids) if ids else None
+                if in_flight is not None:
+                    result = in_flight.result()
+                    record(result, worker, transport.name)
+                    stats.add(result)
+                    in_flight = None
+                if batch is None:
+                    break
+                in_flight = sender.submit(send, batch)
+        finally:
+            if in_flight is not None:  # an error in this thread: settle what was sent
+                record(in_flight.result(), worker, transport.name)
+            transport.close()
+            db.session.remove()
     return stats
 
 
