@@ -25,8 +25,32 @@ def _env_bool(name: str, default: bool) -> bool:
 
 def _env_int(name: str, default: int) -> int:
     """Read a whole-number environment variable."""
+    return int(_env_number(name, default, int))
+
+
+def _env_float(name: str, default: float) -> float:
+    """Read a decimal-number environment variable."""
+    return _env_number(name, default, float)
+
+
+def _env_number(name: str, default, kind):
+    """A number from the environment, or a start-up error naming the variable."""
     value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number, not {value!r}") from None
+
+
+def _env_minutes_list(name: str, default: str) -> tuple[int, ...]:
+    """Comma-separated whole minutes, e.g. ``1440,60``."""
+    raw = os.environ.get(name, default)
+    try:
+        return tuple(int(v) for v in raw.split(",") if v.strip())
+    except ValueError:
+        raise RuntimeError(f"{name} must be whole minutes separated by commas, not {raw!r}") from None
 
 
 def development_secret_key() -> str:
@@ -92,16 +116,14 @@ class Config:
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
     MAIL_RETRY_BASE_SECONDS = _env_int("MAIL_RETRY_BASE_SECONDS", 60)
     MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
-    MAIL_RATE_PER_SECOND = float(os.environ.get("MAIL_RATE_PER_SECOND") or 0)  # 0: no cap
+    MAIL_RATE_PER_SECOND = _env_float("MAIL_RATE_PER_SECOND", 0)  # 0: no cap
     MAIL_CONNECTIONS = _env_int("MAIL_CONNECTIONS", 1)
-    MAIL_POLL_SECONDS = float(os.environ.get("MAIL_POLL_SECONDS") or 5)
+    MAIL_POLL_SECONDS = _env_float("MAIL_POLL_SECONDS", 5)
 
     # When timed messages go out.
-    STREAM_LINK_LEAD_HOURS = float(os.environ.get("STREAM_LINK_LEAD_HOURS") or 24)
-    REMINDER_OFFSETS_MINUTES = tuple(
-        int(v) for v in os.environ.get("REMINDER_OFFSETS_MINUTES", "60").split(",") if v.strip()
-    )
-    UNCONFIRMED_TTL_HOURS = float(os.environ.get("UNCONFIRMED_TTL_HOURS") or 48)
+    STREAM_LINK_LEAD_HOURS = _env_float("STREAM_LINK_LEAD_HOURS", 24)
+    REMINDER_OFFSETS_MINUTES = _env_minutes_list("REMINDER_OFFSETS_MINUTES", "60")
+    UNCONFIRMED_TTL_HOURS = _env_float("UNCONFIRMED_TTL_HOURS", 48)
     RESEND_LINK_INTERVAL_MINUTES = _env_int("RESEND_LINK_INTERVAL_MINUTES", 15)
 
     # Watch page.

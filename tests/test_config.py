@@ -73,3 +73,11 @@ def test_sqlite_runs_in_wal_mode(app):
         pytest.skip("SQLite only")
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_a_bad_number_names_the_variable(monkeypatch, tmp_path):
+    with pytest.raises(RuntimeError, match="MAIL_PORT must be a number, not 'twenty-five'"):
+        load_config(monkeypatch, tmp_path, MAIL_PORT="twenty-five")
+    monkeypatch.delenv("MAIL_PORT")
+    with pytest.raises(RuntimeError, match="REMINDER_OFFSETS_MINUTES must be whole minutes"):
+        load_config(monkeypatch, tmp_path, REMINDER_OFFSETS_MINUTES="1h")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -84,7 +84,3 @@ class WebRegistrationForm(FlaskForm):
         """The honeypot is filled."""
         return bool(self.website.data)
 
-
-def field_url(slug: str) -> str:
-    """Where a single field is validated inline."""
-    return url_for("public.validate_registration_field", slug=slug)

@@ -182,11 +182,6 @@ class BatchResult:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     released: list[int] = field(default_factory=list)  # not tried: the worker is stopping
 
-    @property
-    def handled(self) -> int:
-        """Rows that reached a new state."""
-        return len(self.sent) + len(self.retry) + len(self.failed) + len(self.skipped)
-
 
 def _load(ids: list[int]) -> list[OutboxMessage]:
     """The claimed rows with what rendering needs, in claim order."""
@@ -264,12 +259,6 @@ def send_batch(batch: PreparedBatch, transport, stop: threading.Event | None = N
         else:
             result.sent.append((row_id, message.msgId))
     return result
-
-
-def deliver_batch(ids: list[int], transport, stop: threading.Event | None = None,
-                  pace: "Pacer | None" = None) -> BatchResult:
-    """Render and send the claimed rows, one after the other."""
-    return send_batch(prepare_batch(ids), transport, stop, pace)
 
 
 def record(result: BatchResult, worker: str, transport_name: str) -> None:

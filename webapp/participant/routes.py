@@ -25,14 +25,17 @@ def _registration(token: str, purpose: str = "participant") -> Registration:
     return registration
 
 
+def _page(template: str, token: str, purpose: str = "participant", **context):
+    """A personal page (with a CSRF-protected form) for the registration the token names."""
+    registration = _registration(token, purpose)
+    return render_template(template, registration=registration, event=registration.event,
+                           token=token, form=FlaskForm(), **context)
+
+
 @bp.get("/p/<token>")
 def home(token: str):
     """What the participant registered for and which parts they can follow."""
-    registration = _registration(token)
-    return render_template(
-        "participant/home.html", registration=registration, event=registration.event,
-        token=token, form=FlaskForm(),
-    )
+    return _page("participant/home.html", token)
 
 
 @bp.get("/p/<token>/calendar.ics")
@@ -52,11 +55,7 @@ def calendar(token: str):
 @bp.get("/p/<token>/cancel")
 def confirm_cancel(token: str):
     """Ask before cancelling."""
-    registration = _registration(token)
-    return render_template(
-        "participant/cancel.html", registration=registration, event=registration.event,
-        token=token, form=FlaskForm(),
-    )
+    return _page("participant/cancel.html", token)
 
 
 @bp.post("/p/<token>/cancel")
@@ -72,9 +71,7 @@ def cancel(token: str):
 @bp.get("/p/<token>/delete")
 def confirm_delete(token: str):
     """Ask before deleting the registration and its data."""
-    registration = _registration(token)
-    return render_template("participant/delete.html", registration=registration,
-                           event=registration.event, token=token, form=FlaskForm())
+    return _page("participant/delete.html", token)
 
 
 @bp.post("/p/<token>/delete")
@@ -91,9 +88,7 @@ def delete(token: str):
 @bp.get("/confirm/<token>")
 def confirm_email(token: str):
     """Double opt-in: a button, so that mail scanners following links confirm nothing."""
-    registration = _registration(token, "confirm-email")
-    return render_template("participant/confirm_email.html", registration=registration,
-                           event=registration.event, token=token, form=FlaskForm())
+    return _page("participant/confirm_email.html", token, "confirm-email")
 
 
 @bp.post("/confirm/<token>")
