@@ -56,7 +56,7 @@ def test_language_choice_sticks_and_dates_follow_it(client, reference_event, tra
     travel("2021-11-01 12:00")
     page = client.get(f"/events/{reference_event.slug}?lang=fi").get_data(as_text=True)
     assert '<html lang="fi">' in page
-    assert "torstai 18 marraskuuta 2021" in page.lower() or "torstaina" in page.lower()
+    assert "torstai 18. marraskuuta 2021" in page
     again = client.get(f"/events/{reference_event.slug}").get_data(as_text=True)
     assert '<html lang="fi">' in again
 
