@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+
+import pytest
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -110,3 +112,41 @@ def test_error_pages_are_friendly(app, client, monkeypatch):
     assert client.post("/privacy").status_code in (400, 405)
     too_big = client.post("/events/x/register", data={"name": "x" * 70_000})
     assert too_big.status_code == 413 and "more data than any field takes" in too_big.get_data(as_text=True)
+
+
+def test_rate_limits_can_be_shared_through_redis(app, travel):
+    """Several app servers share one count when RATELIMIT_STORAGE_URI names Redis."""
+    import redis
+
+    from config import TestConfig
+    from webapp import create_app
+    from tests.conftest import REFERENCE, SignUp
+    from webapp.services.event_import import import_event, load_event_file
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = db.engine.url.render_as_string(hide_password=False)
+        RATELIMIT_STORAGE_URI = url
+        SIGNUP_RATE_LIMIT = "2 per minute"
+
+    from webapp.extensions import limiter
+
+    servers = [create_app(Config), create_app(Config)]
+    try:
+        import_event(load_event_file(REFERENCE))
+        db.session.commit()
+        travel("2021-11-10 12:00")
+        codes = []
+        for n in range(3):
+            client = servers[n % 2].test_client()
+            signup = SignUp(client, "nordic-seminar-trafficking-2021")
+            codes.append(signup.post(email=f"r{n}@example.org").status_code)
+        assert codes == [303, 303, 429], "the third sign-up is refused by the other server"
+    finally:
+        redis.Redis.from_url(url).flushdb()
+        limiter.init_app(app)  # the limiter is shared: back to the test app's memory storage
