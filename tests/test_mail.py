@@ -371,3 +371,28 @@ def test_personal_values_are_filled_in_escaped_and_in_utf_8(app, smtp, signup, c
     assert f'href="{watch_marta}"' in html
     assert "\ue000" not in text + html and "WDTOKENWD" not in text + html
     assert client.get(path_of(watch_marta)).status_code == 200
+
+
+def test_recording_notice_thanks_those_who_watched_live(app, smtp, signup, client, travel):
+    from webapp.tokens import make_token
+
+    travel(OPEN)
+    signup.post(email="watched@example.org")
+    signup.post(email="missed@example.org")
+    watcher = db.session.scalar(select(Registration).where(Registration.email == "watched@example.org"))
+    travel("2021-11-18 10:30")
+    client.get(f"/watch/{make_token('watch', watcher)}")
+    travel("2021-11-18 18:40")
+    drain_mail(app)
+    notice = {m["To"]: body(m)[0] for m in smtp.messages if m["Subject"].startswith("The recording")}
+    assert "Thank you for following" in notice["watched@example.org"]
+    assert "You did not get to follow" in notice["missed@example.org"]
+
+
+def test_recording_notice_is_neutral_when_nobody_was_recorded_watching(app, smtp, signup, travel):
+    travel(OPEN)
+    signup.post()
+    travel("2021-11-18 18:40")
+    drain_mail(app)
+    [notice] = [m for m in smtp.messages if m["Subject"].startswith("The recording")]
+    assert "is available to registered participants until" in body(notice)[0]

@@ -30,12 +30,14 @@ from webapp.extensions import db
 from webapp.mail.render import RenderCache, build_message, mail_context
 from webapp.mail.schedule import enqueue_due_messages
 from webapp.models import (
+    Attendance,
     Event,
     MailKind,
     MailStatus,
     OutboxMessage,
     Registration,
     RegistrationStatus,
+    ViewMode,
 )
 
 log = logging.getLogger(__name__)
@@ -196,6 +198,23 @@ def _load(ids: list[int]) -> list[OutboxMessage]:
     return sorted(rows, key=lambda row: order[row.id])
 
 
+def _watched_live(rows: list[OutboxMessage]):
+    """For the recording notice: did this participant watch live? None when the event
+    has no attendance at all (watching was not recorded), so everyone gets one text."""
+    recording = [row for row in rows if row.kind is MailKind.RECORDING]
+    if not recording:
+        return lambda row: None
+    events = {row.event_id for row in recording}
+    recorded = set(db.session.scalars(
+        select(Registration.event_id).join(Attendance, Attendance.registration_id == Registration.id)
+        .where(Registration.event_id.in_(events)).distinct()))
+    live = set(db.session.scalars(
+        select(Attendance.registration_id).where(
+            Attendance.registration_id.in_([row.registration_id for row in recording]),
+            Attendance.mode == ViewMode.LIVE).distinct()))
+    return lambda row: (row.registration_id in live) if row.event_id in recorded else None
+
+
 def skip_reason(row: OutboxMessage) -> str | None:
     """Why a message no longer makes sense, or None if it should go out."""
     registration, event = row.registration, row.event
@@ -224,13 +243,16 @@ def prepare_batch(ids: list[int]) -> PreparedBatch:
     """Load and render the claimed rows (skipping what no longer makes sense)."""
     batch = PreparedBatch()
     cache = RenderCache()
-    for row in _load(ids):
+    rows = _load(ids)
+    watched = _watched_live(rows)
+    for row in rows:
         reason = skip_reason(row)
         if reason:
             batch.result.skipped.append((row.id, reason))
             continue
         try:
-            batch.messages.append((row.id, build_message(row, cache=cache)))
+            attended = watched(row) if row.kind is MailKind.RECORDING else None
+            batch.messages.append((row.id, build_message(row, attended, cache=cache)))
         except Exception as error:  # a template or data error: retried, never forever
             log.exception("could not render outbox row %s", row.id)
             batch.result.retry.append((row.id, f"rendering failed: {error}"))
