@@ -150,3 +150,6 @@ def test_rate_limits_can_be_shared_through_redis(app, travel):
     finally:
         redis.Redis.from_url(url).flushdb()
         limiter.init_app(app)  # the limiter is shared: back to the test app's memory storage
+        for server in servers:
+            with server.app_context():
+                db.engine.dispose()
