@@ -5,7 +5,6 @@ Run: python bench/smtp_sink.py PORT
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 from aiosmtpd.controller import Controller

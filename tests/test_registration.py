@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Event, Registration, RegistrationStatus
+from webapp.models import Registration, RegistrationStatus
 from webapp.services.event_import import import_event, parse_event_text
 from tests.conftest import REFERENCE, SignUp
 

@@ -8,7 +8,6 @@ import logging
 import pytest
 from datetime import datetime, timezone
 
-from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Registration, RegistrationKind

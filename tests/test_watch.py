@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Attendance, Registration, RegistrationKind, ViewMode, WatchNetwork

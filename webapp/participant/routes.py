@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.htmx import redirect_to
 from webapp.models import Registration
 from webapp.participant import bp
-from webapp.services import DomainError
+from webapp.services import DomainError, commit_with_retry
 from webapp.services.privacy import delete_registration
 from webapp.services.registrations import cancel_registration, confirm_email_address
 from webapp.tokens import make_token, read_token
@@ -62,8 +62,7 @@ def confirm_cancel(token: str):
 def cancel(token: str):
     """Cancel the registration (CSRF-protected)."""
     registration = _registration(token)
-    cancel_registration(registration)
-    db.session.commit()
+    commit_with_retry(lambda: cancel_registration(registration))
     flash(_("Your registration has been cancelled."), "success")
     return redirect_to(url_for("participant.home", token=token))
 
@@ -79,8 +78,7 @@ def delete(token: str):
     """Delete the registration and everything about the participant (CSRF-protected)."""
     registration = _registration(token)
     slug = registration.event.slug
-    delete_registration(registration)
-    db.session.commit()
+    commit_with_retry(lambda: delete_registration(registration))
     flash(_("Your registration and your personal data have been deleted."), "success")
     return redirect_to(url_for("public.event_page", slug=slug))
 
@@ -96,12 +94,11 @@ def confirm_email_post(token: str):
     """Confirm the address; the registration now counts."""
     registration = _registration(token, "confirm-email")
     try:
-        confirm_email_address(registration)
+        commit_with_retry(lambda: confirm_email_address(registration))
     except DomainError as error:
         db.session.rollback()
         return render_template("participant/confirm_email.html", registration=registration,
                                event=registration.event, token=token, form=FlaskForm(),
                                notice=error.message), error.status
-    db.session.commit()
     flash(_("Thank you: your email address is confirmed and you are registered."), "success")
     return redirect_to(url_for("participant.home", token=make_token("participant", registration)))

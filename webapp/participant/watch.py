@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from webapp import clock, timefmt
 from webapp.errors.handlers import render_error
-from webapp.extensions import db
 from webapp.htmx import is_htmx
+from webapp.services import commit_with_retry
 from webapp.models import EventStatus, RegistrationStatus, ViewMode
 from webapp.participant import bp
 from webapp.services.watch import (
@@ -72,8 +72,8 @@ def watch(token: str):
         raise Refused(410, _("The event is over and no recording is available."))
     player_url = None
     if view.state is WatchState.LIVE:
-        record_view(registration, view.live_part, ViewMode.LIVE, request.remote_addr)
-        db.session.commit()
+        commit_with_retry(lambda: record_view(registration, view.live_part, ViewMode.LIVE,
+                                              request.remote_addr))
         player_url = media_url(event, event.stream_url) if event.stream_url else None
     countdown = (timefmt.countdown(view.next_part.starts_at, clock.now())
                  if view.state is WatchState.BEFORE else None)
@@ -124,8 +124,8 @@ def recording(token: str, part_id: int):
         abort(404)
     part, url = found
     allow_frames_from(url)
-    record_view(registration, part, ViewMode.RECORDING, request.remote_addr)
-    db.session.commit()
+    commit_with_retry(lambda: record_view(registration, part, ViewMode.RECORDING,
+                                          request.remote_addr))
     return render_template(
         "participant/recording.html", registration=registration, event=event, view=view,
         token=token, part=part, player_url=media_url(event, url, until=view.expires_at),

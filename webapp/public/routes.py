@@ -64,9 +64,9 @@ def register(slug: str):
         ))
     except AlreadyRegistered as error:
         db.session.rollback()
-        notice = error.message
-        if error.registration is not None:
-            commit_with_retry(lambda: notify_link_resent(error.registration))
+        notice, existing = error.message, error.registration
+        if existing is not None:
+            commit_with_retry(lambda: notify_link_resent(existing))
             notice += " " + _("We have sent the personal link to this address again.")
         return _signup_response(event, form, notice=notice, done=True)
     except DomainError as error:
