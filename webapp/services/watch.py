@@ -172,7 +172,8 @@ class Viewer:
 def load_for_watch(registration_id: int) -> tuple[Viewer, Event] | None:
     """The viewer (one primary-key query, joined to the event's version) and the
     event, cached per process until it is edited."""
-    with db.engine.connect() as connection:  # no ORM session needed for one row
+    # One row read: no ORM session, and no transaction to begin and roll back.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         row = connection.execute(_VIEWER_QUERY, {"registration_id": registration_id}).first()
     if row is None:
         return None
