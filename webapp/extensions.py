@@ -47,3 +47,12 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def _reads_are_not_limited() -> bool:
     """Only state-changing requests carry limits; GETs skip the limiter's work."""
     return request.method in ("GET", "HEAD", "OPTIONS")
+
+
+def insert_or_skip(entity):
+    """``INSERT`` for the bound database that takes ``ON CONFLICT`` clauses
+    (PostgreSQL and SQLite both have them; SQLAlchemy spells them per dialect)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(entity)

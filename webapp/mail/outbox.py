@@ -11,26 +11,17 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import String, cast, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp import clock
-from webapp.extensions import db
+from webapp.extensions import db, insert_or_skip
 from webapp.models import MailKind, MailStatus, OutboxMessage, Registration
-
-
-def _insert(values_or_none=None):
-    """An INSERT into the outbox that skips rows whose key exists (both dialects)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxMessage)
-    return statement if values_or_none is None else statement.values(values_or_none)
 
 
 def enqueue_email(kind: MailKind, registration: Registration, key: str, *,
                   due_at: datetime | None = None, context: dict | None = None) -> bool:
     """Add one message unless its key is already there; True if it was added."""
     now = clock.now()
-    statement = _insert({
+    statement = insert_or_skip(OutboxMessage).values({
         "idempotency_key": key, "kind": kind, "registration_id": registration.id,
         "event_id": registration.event_id, "context": context or {},
         "status": MailStatus.QUEUED, "due_at": due_at or now, "attempts": 0, "created_at": now,
@@ -54,7 +45,7 @@ def enqueue_for_registrations(kind: MailKind, key_prefix: str, registrations, *,
         literal(now, OutboxMessage.due_at.type), literal(0),
         literal(now, OutboxMessage.created_at.type),
     ).where(rows.c.id.is_not(None))
-    statement = _insert().from_select(
+    statement = insert_or_skip(OutboxMessage).from_select(
         ["idempotency_key", "kind", "registration_id", "event_id", "context", "status",
          "due_at", "attempts", "created_at"], source,
     ).on_conflict_do_nothing(index_elements=["idempotency_key"])

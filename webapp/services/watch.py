@@ -18,11 +18,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from webapp import clock
-from webapp.extensions import db
+from webapp.extensions import db, insert_or_skip
 from webapp.models import (
     Attendance,
     Event,
@@ -208,21 +207,15 @@ def network_of(address: str | None) -> str:
     return hashlib.sha256(f"{salt}|{network}".encode()).hexdigest()[:32]
 
 
-def _upsert():
-    """INSERT ... ON CONFLICT for the current database."""
-    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def record_view(registration: Viewer, part: ProgrammePart, mode: ViewMode,
                 address: str | None) -> None:
     """One row per participant, part, mode and minute; flag links opened from many networks."""
     now = clock.now()
-    insert = _upsert()
-    db.session.execute(insert(Attendance).values(
+    db.session.execute(insert_or_skip(Attendance).values(
         registration_id=registration.id, part_id=part.id, mode=mode,
         minute=now.replace(second=0, microsecond=0),
     ).on_conflict_do_nothing(index_elements=["registration_id", "part_id", "mode", "minute"]))
-    statement = insert(WatchNetwork).values(
+    statement = insert_or_skip(WatchNetwork).values(
         registration_id=registration.id, network=network_of(address), last_seen=now)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["registration_id", "network"], set_={"last_seen": now}))
