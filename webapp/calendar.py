@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from webapp import clock
@@ -19,7 +18,9 @@ def registration_calendar(registration: Registration) -> bytes:
     cal.add("prodid", "-//Webinar Desk//webinar-desk//EN")
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
-    host = current_app.config["BASE_URL"].split("://", 1)[-1].split("/", 1)[0]
+    from webapp.mail.render import mail_domain  # here: render imports this module
+
+    host = mail_domain()
     stamp = clock.now()
     for part in registration.followable_parts:
         item = VEvent()
