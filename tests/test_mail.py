@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from flask_mail import sanitize_address
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.mail.outbox import notify_stream_link
+from webapp.mail.render import encoded_address
 from webapp.models import MailKind, MailStatus, OutboxMessage, Registration, RegistrationStatus
 from tests.conftest import drain_mail, extract
 
@@ -395,3 +399,18 @@ def test_recording_notice_is_neutral_when_nobody_was_recorded_watching(app, smtp
     drain_mail(app)
     [notice] = [m for m in smtp.messages if m["Subject"].startswith("The recording")]
     assert "is available to registered participants until" in body(notice)[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(address=st.emails() | st.builds("{} <{}>".format, st.text(max_size=20), st.emails()))
+def test_addresses_are_encoded_as_flask_mail_encodes_them(address):
+    """The shortcut for plain addresses (and the remembered encodings) change nothing:
+    the same header, or the same error for what Flask-Mail cannot encode."""
+
+    def outcome(encode):
+        try:
+            return encode(address)
+        except UnicodeError as error:
+            return type(error)
+
+    assert outcome(encoded_address) == outcome(sanitize_address)

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.serializer import Serializer
 
 from webapp.extensions import db
 from webapp.models import Registration
@@ -24,12 +26,21 @@ def _serializer(purpose: str) -> URLSafeSerializer:
     return _serializer_for(current_app.config["SECRET_KEY"], purpose)
 
 
+class _Serializer(URLSafeSerializer):
+    """itsdangerous' URL-safe serializer without its attempt to compress: a payload of
+    two numbers never gets shorter, and zlib costs more than the signature. The tokens
+    are the same as before, and compressed ones are still read."""
+
+    def dump_payload(self, obj) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))  # the JSON, not compressed
+
+
 @lru_cache(maxsize=32)
 def _serializer_for(secret: str, purpose: str) -> URLSafeSerializer:
     """Built once per secret and purpose (building one costs more than signing)."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return URLSafeSerializer(secret, salt=f"webinar-desk/{purpose}")
+    return _Serializer(secret, salt=f"webinar-desk/{purpose}")
 
 
 def make_token(purpose: str, registration: Registration) -> str:

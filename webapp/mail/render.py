@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_mail import Message, sanitize_address, sanitize_addresses, sanitize_subject
+from flask_mail import Message, sanitize_address, sanitize_subject
 from markupsafe import escape
 
 from webapp import clock
@@ -142,20 +144,36 @@ class OutgoingMessage(Message):
     everything else a worker does per message.
     """
 
+    def __init__(self, msg_id: str, **fields) -> None:
+        """As Flask-Mail's, with our Message-ID: Flask-Mail's own asks the resolver for
+        the host's name (``socket.getfqdn``) on every message, which costs more than
+        writing the whole message."""
+        self.msgId = msg_id
+        self.subject, self.sender = fields.pop("subject"), fields.pop("sender")
+        self.recipients, self.body = fields.pop("recipients"), fields.pop("body")
+        self.alts: dict[str, str] = {}
+        self.html = fields.pop("html")
+        self.reply_to, self.date = fields.pop("reply_to", None), fields.pop("date", None)
+        self.extra_headers = fields.pop("extra_headers", None)
+        if fields:
+            raise TypeError(f"unexpected fields {sorted(fields)}")
+        self.cc, self.bcc, self.attachments = [], [], []
+        self.charset, self.mail_options, self.rcpt_options = None, [], []
+
     def as_bytes(self) -> bytes:
         if self.attachments or not self.html or self.cc or self.bcc:
             return self._slow_bytes()
         encoding = self.charset or "utf-8"
         boundary = f"=_wd_{secrets.token_hex(12)}"
         headers = [
-            ("Subject", sanitize_subject(self.subject or "", encoding)),
-            ("From", sanitize_address(self.sender, encoding)),
-            ("To", ", ".join(sanitize_addresses(self.recipients, encoding))),
+            ("Subject", _encoded_subject(self.subject or "", encoding)),
+            ("From", encoded_address(self.sender, encoding)),
+            ("To", ", ".join(encoded_address(to, encoding) for to in self.recipients)),
             ("Date", formatdate(self.date, localtime=True)),
             ("Message-ID", self.msgId),
         ]
         if self.reply_to:
-            headers.append(("Reply-To", sanitize_address(self.reply_to, encoding)))
+            headers.append(("Reply-To", encoded_address(self.reply_to, encoding)))
         headers.extend((self.extra_headers or {}).items())
         headers += [("MIME-Version", "1.0"),
                     ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
@@ -171,8 +189,39 @@ class OutgoingMessage(Message):
     def _slow_bytes(self) -> bytes:
         return super().as_bytes()
 
+    def envelope(self) -> tuple[str, list[str]]:
+        """(MAIL FROM, RCPT TO) as Flask-Mail's connection would send them."""
+        encoding = self.charset or "utf-8"
+        return (encoded_address(self.sender, encoding),
+                [encoded_address(to, encoding) for to in self.send_to])
+
 
 CRLF = "\r\n"
+
+# An ASCII address of dot-atoms, which Flask-Mail's sanitize_address gives back unchanged.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z")
+
+
+def encoded_address(address: str, encoding: str = "utf-8") -> str:
+    """``address`` as a header holds it (Flask-Mail's sanitize_address): plain addresses
+    as they are, others (names, IDN) encoded once and remembered, since the sender and
+    reply-to addresses are the same in every message of an event."""
+    if isinstance(address, str) and _PLAIN_ADDRESS.match(address):
+        return address
+    return _encoded_address(address, encoding)
+
+
+@lru_cache(maxsize=512)
+def _encoded_address(address: str | tuple[str, str], encoding: str) -> str:
+    return sanitize_address(address, encoding)
+
+
+@lru_cache(maxsize=512)
+def _encoded_subject(subject: str, encoding: str) -> str:
+    """The subject is the same for every participant of an event: encode it once."""
+    return sanitize_subject(subject, encoding)
 
 
 def build_message(row: OutboxMessage, attended_live: bool | None = None,
@@ -182,6 +231,7 @@ def build_message(row: OutboxMessage, attended_live: bool | None = None,
     rendered = (cache if cache is not None else RenderCache()).get_rendered(row, attended_live)
     text, html = rendered.fill(registration)
     message = OutgoingMessage(
+        message_id(row),
         subject=rendered.subject,
         recipients=[registration.email],
         body=text,
@@ -195,5 +245,4 @@ def build_message(row: OutboxMessage, attended_live: bool | None = None,
         with force_locale(event.language):
             message.attach(f"{event.slug}.ics", "text/calendar; charset=utf-8; method=PUBLISH",
                            registration_calendar(registration))
-    message.msgId = message_id(row)
     return message
