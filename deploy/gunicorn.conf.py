@@ -4,4 +4,4 @@ workers = 2
 threads = 4
 accesslog = "-"
 # Signed tokens in paths (/watch/<token>, /p/<token>) never reach the access log.
-logger_class = "webapp.logs.GunicornLogger"
+logger_class = "webapp.gunicorn_logging.GunicornLogger"

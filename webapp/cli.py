@@ -142,7 +142,7 @@ def work_command(connections: int | None) -> None:
         click.echo("mail worker: running" + ("" if app.config.get("MAIL_SERVER")
                                              else " (no MAIL_SERVER: mail is kept locally)"))
         work(app, stop, _connections(app, connections))
-    click.echo("mail worker: stopped")
+    click.echo(f"mail worker: stopped; peak memory {_peak_memory_mb()} MB")
 
 
 def _peak_memory_mb() -> int:

@@ -32,25 +32,6 @@ def install_redaction() -> None:
         logger.addFilter(RedactTokens())
 
 
-try:  # gunicorn is only there in production (and for the tests and benchmarks)
-    from gunicorn.glogging import Logger as _GunicornLogger
-except ImportError:  # pragma: no cover
-    _GunicornLogger = None
-
-if _GunicornLogger is not None:
-
-    class GunicornLogger(_GunicornLogger):
-        """gunicorn's logger with tokens removed from the access log
-        (``logger_class = "webapp.logs.GunicornLogger"``, see deploy/gunicorn.conf.py)."""
-
-        def access(self, resp, req, environ, request_time):
-            environ = dict(environ)
-            for key in ("RAW_URI", "PATH_INFO", "HTTP_REFERER"):
-                if key in environ:
-                    environ[key] = redact(environ[key])
-            super().access(resp, req, environ, request_time)
-
-
 def init_request_logging(app) -> None:
     """One JSON line per request: method, path (tokens redacted), status, duration.
 

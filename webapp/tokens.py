@@ -49,10 +49,19 @@ def make_token(purpose: str, registration: Registration) -> str:
                  registration.token_version)
 
 
-@lru_cache(maxsize=4096)
-def _make(secret: str, purpose: str, registration_id: int, version: int) -> str:
-    """Tokens are deterministic: the same link is signed once."""
+def sign_token(purpose: str, registration: Registration) -> str:
+    """The same token, signed anew and not remembered: for emails, where each link
+    is made once (remembering thousands of them would only hold memory)."""
+    return _sign(current_app.config["SECRET_KEY"], purpose, registration.id,
+                 registration.token_version)
+
+
+def _sign(secret: str, purpose: str, registration_id: int, version: int) -> str:
     return _serializer_for(secret, purpose).dumps([registration_id, version])
+
+
+# Tokens are deterministic: a page asked for again and again signs its links once.
+_make = lru_cache(maxsize=4096)(_sign)
 
 
 def read_payload(purpose: str, token: str) -> tuple[int, int] | None:

@@ -8,7 +8,8 @@ import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
-from email.utils import formatdate
+from datetime import datetime, timezone
+from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, url_for
@@ -20,7 +21,7 @@ from markupsafe import escape
 from webapp import clock
 from webapp.calendar import registration_calendar
 from webapp.models import MailKind, OutboxMessage
-from webapp.tokens import make_token
+from webapp.tokens import sign_token
 
 
 def _subject(row: OutboxMessage) -> str:
@@ -95,7 +96,7 @@ class _Rendered:
         for key, url in self.links.items():
             purpose = _LINKS[key][0]
             if purpose not in tokens:
-                tokens[purpose] = make_token(purpose, registration)
+                tokens[purpose] = sign_token(purpose, registration)
             values[key] = url.replace(_TOKEN, tokens[purpose])
         text, html = self.text, self.html
         for key, value in values.items():
@@ -169,7 +170,7 @@ class OutgoingMessage(Message):
             ("Subject", _encoded_subject(self.subject or "", encoding)),
             ("From", encoded_address(self.sender, encoding)),
             ("To", ", ".join(encoded_address(to, encoding) for to in self.recipients)),
-            ("Date", formatdate(self.date, localtime=True)),
+            ("Date", _date_header(int(self.date))),
             ("Message-ID", self.msgId),
         ]
         if self.reply_to:
@@ -216,6 +217,13 @@ def encoded_address(address: str, encoding: str = "utf-8") -> str:
 @lru_cache(maxsize=512)
 def _encoded_address(address: str | tuple[str, str], encoding: str) -> str:
     return sanitize_address(address, encoding)
+
+
+@lru_cache(maxsize=4)
+def _date_header(timestamp: int) -> str:
+    """``Mon, 23 Nov 2026 08:00:00 +0000``, made once a second (asking the system for
+    its local zone on every message costs more than the rest of the headers)."""
+    return format_datetime(datetime.fromtimestamp(timestamp, timezone.utc))
 
 
 @lru_cache(maxsize=512)
