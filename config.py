@@ -144,7 +144,6 @@ class Config:
     SIGNUP_FORM_MAX_AGE_SECONDS = _env_int("SIGNUP_FORM_MAX_AGE_SECONDS", 6 * 3600)
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
 
     # Request size: no form of ours is anywhere near this.
     MAX_CONTENT_LENGTH = 64 * 1024

@@ -219,12 +219,28 @@ def test_rate_limit_on_sign_up(app, signup, travel):
     try:
         travel(OPEN)
         hidden = signup.form_fields()
-        codes = [signup.post(hidden=hidden, email=f"p{i}@example.org").status_code
-                 for i in range(4)]
-        assert codes == [303, 303, 303, 429]
+        responses = [signup.post(hidden=hidden, email=f"p{i}@example.org") for i in range(4)]
+        assert [r.status_code for r in responses] == [303, 303, 303, 429]
+        assert 1 <= int(responses[-1].headers["Retry-After"]) <= 61
+        assert "Please wait a minute" in responses[-1].get_data(as_text=True)
         assert count() == 3
     finally:
         app.config["SIGNUP_RATE_LIMIT"] = "1000 per minute"
+
+
+def test_sign_up_goes_on_when_the_rate_limit_storage_is_down(app, signup, travel, caplog):
+    """Counts kept in a Redis that cannot be reached: the sign-up is let through, and logged."""
+    app.config.update(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", SIGNUP_RATE_LIMIT="1 per minute")
+    app.extensions.pop("ratelimit", None)
+    try:
+        travel(OPEN)
+        codes = [signup.post(email=f"q{i}@example.org").status_code for i in range(2)]
+        assert codes == [303, 303]
+        assert count() == 2
+        assert "rate limit storage unavailable" in caplog.text
+    finally:
+        app.config.update(RATELIMIT_STORAGE_URI="memory://", SIGNUP_RATE_LIMIT="1000 per minute")
+        app.extensions.pop("ratelimit", None)
 
 
 def test_draft_event_is_not_public(client, reference_event, travel):

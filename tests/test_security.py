@@ -133,8 +133,6 @@ def test_rate_limits_can_be_shared_through_redis(app, travel):
         RATELIMIT_STORAGE_URI = url
         SIGNUP_RATE_LIMIT = "2 per minute"
 
-    from webapp.extensions import limiter
-
     servers = [create_app(Config), create_app(Config)]
     try:
         import_event(load_event_file(REFERENCE))
@@ -148,7 +146,6 @@ def test_rate_limits_can_be_shared_through_redis(app, travel):
         assert codes == [303, 303, 429], "the third sign-up is refused by the other server"
     finally:
         redis.Redis.from_url(url).flushdb()
-        limiter.init_app(app)  # the limiter is shared: back to the test app's memory storage
         for server in servers:
             with server.app_context():
                 db.engine.dispose()

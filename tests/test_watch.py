@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import Attendance, Registration, RegistrationKind, ViewMode, WatchNetwork
@@ -211,6 +211,19 @@ def test_recording_links_expire_with_the_recording(reference_event, app, travel)
     with app.test_request_context():
         url = media_url(reference_event, "https://x.org/r.mp4", until=reference_event.recording_available_until)
     assert f"expires={int(reference_event.recording_available_until.timestamp())}" in url
+
+
+def test_the_watch_read_gives_connections_back_to_the_pool_transactional(app, client, watch_link, travel):
+    """The watch page reads outside a transaction; the pooled connection it used must
+    come back as it was, or the next request's rollback would not undo anything."""
+    travel("2021-11-17 12:00")
+    registration_id = db.session.scalar(select(Registration.id))
+    db.session.remove()  # the test's own session gives its connection back first
+    assert client.get(watch_link).status_code == 200
+    with db.engine.connect() as connection:  # the connection the page used (the pool is LIFO)
+        connection.execute(update(Registration).values(name="Changed"))
+        connection.rollback()
+    assert db.session.get(Registration, registration_id).name == "Viewer"
 
 
 def test_tokens_never_reach_the_development_servers_log(watch_link, caplog):

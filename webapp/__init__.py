@@ -33,6 +33,9 @@ def create_app(config_class: type | None = None) -> Flask:
 
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    from webapp.sessions import SessionInterface
+
+    app.session_interface = SessionInterface()
     _init_extensions(app)
     _register_blueprints(app)
     from webapp import security, templating

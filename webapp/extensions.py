@@ -2,13 +2,13 @@
 
 from flask import request
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from webapp.ratelimit import RateLimiter
 
 
 class Base(DeclarativeBase):
@@ -40,13 +40,7 @@ db = SQLAlchemy(model_class=Base)
 mail = Mail()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
-@limiter.request_filter
-def _reads_are_not_limited() -> bool:
-    """Only state-changing requests carry limits; GETs skip the limiter's work."""
-    return request.method in ("GET", "HEAD", "OPTIONS")
+limiter = RateLimiter()
 
 
 def insert_or_skip(entity):

@@ -49,8 +49,12 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", content_security_policy())
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        headers = response.headers
+        present = {name.lower() for name, _value in headers}  # a view's own value stands
+        for name, value in (("Content-Security-Policy", None),
+                            ("X-Content-Type-Options", "nosniff"),
+                            ("Referrer-Policy", "same-origin"),
+                            ("X-Frame-Options", "DENY")):
+            if name.lower() not in present:
+                headers.add(name, value or content_security_policy())
         return response

@@ -60,7 +60,10 @@ def http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
     description = error.description if getattr(error, "user_message", False) else None
-    return render_error(error.code, description)
+    body, status = render_error(error.code, description)
+    # The error's own headers stand (Retry-After on 429, Allow on 405), not its body's type.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    return body, status, headers
 
 
 @bp.app_errorhandler(InternalServerError)

@@ -40,7 +40,7 @@ def event_page(slug: str):
 
 
 @bp.post("/events/<slug>/register")
-@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"])
 def register(slug: str):
     """Sign up as a web participant (full page without JS, the sign-up fragment with HTMX)."""
     event = get_public_event(slug)

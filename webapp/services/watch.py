@@ -14,6 +14,7 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
@@ -168,16 +169,53 @@ class Viewer:
     flagged: bool
 
 
+@lru_cache(maxsize=8)
+def _viewer_sql(dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The viewer query as the database driver takes it, compiled once per dialect."""
+    compiled = _VIEWER_QUERY.compile(dialect=dialect)
+    return compiled.string, (tuple(compiled.positiontup) if compiled.positional else None)
+
+
+def _read_viewer_row(registration_id: int) -> tuple | None:
+    """The viewer's row, read on a pooled driver connection outside any transaction.
+
+    This runs on every watch-page request. Through SQLAlchemy, a read outside a
+    transaction (AUTOCOMMIT) switches the connection's isolation level on checkout
+    and back on return, which costs more than the query itself; a read inside one
+    costs a BEGIN and a ROLLBACK on PostgreSQL. The driver's own autocommit switch
+    is free, and is set back before the connection returns to the pool.
+    """
+    engine = db.engine
+    sql, positions = _viewer_sql(engine.dialect)
+    params = {"registration_id": registration_id}
+    connection = engine.raw_connection()
+    try:
+        driver = connection.driver_connection
+        switch = getattr(driver, "autocommit", None) is False  # psycopg; sqlite3 opens none
+        if switch:
+            driver.autocommit = True
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, tuple(params[name] for name in positions) if positions else params)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            if switch:
+                driver.autocommit = False
+    finally:
+        connection.close()
+    return row
+
+
 def load_for_watch(registration_id: int) -> tuple[Viewer, Event] | None:
     """The viewer (one primary-key query, joined to the event's version) and the
     event, cached per process until it is edited."""
-    # One row read: no ORM session, and no transaction to begin and roll back.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(_VIEWER_QUERY, {"registration_id": registration_id}).first()
+    row = _read_viewer_row(registration_id)
     if row is None:
         return None
-    viewer = Viewer(*row[:5])
-    version = (row.revision, row.created_at)
+    id_, event_id, token_version, status, flagged, revision, created_at = row
+    viewer = Viewer(id_, event_id, token_version, RegistrationStatus(status), bool(flagged))
+    version = (revision, created_at)  # as the driver gives them: compared with each other only
     cached = _event_cache.get(viewer.event_id)
     if cached is None or cached[0] != version:
         # A session of its own: the cached objects are detached (read-only, shared by
