@@ -89,7 +89,8 @@ class Config:
         os.environ.get("DATABASE_URL", "")
     ) or None
     # Checking each pooled connection before use survives a database restart at the
-    # cost of a round trip per request (about 7% of watch-page throughput on PostgreSQL).
+    # cost of a round trip per request (about 7% of watch-page throughput on PostgreSQL;
+    # never on SQLite, a file in the same process).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {
         "pool_pre_ping": _env_bool("DATABASE_POOL_PRE_PING", True),
         "pool_recycle": _env_int("DATABASE_POOL_RECYCLE_SECONDS", 1800),

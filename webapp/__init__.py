@@ -28,6 +28,10 @@ def create_app(config_class: type | None = None) -> Flask:
     )
     app.config.from_object(config_class)
     config_class.prepare(app.config)
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A file opened in this process: no server whose restart a ping would notice.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if app.config["TRUSTED_PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

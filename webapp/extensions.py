@@ -1,5 +1,8 @@
 """Flask extensions, created unbound and bound in ``create_app``."""
 
+from functools import lru_cache
+
+from babel import Locale
 from flask import request
 from flask_babel import Babel
 from flask_mail import Mail
@@ -25,15 +28,23 @@ class Base(DeclarativeBase):
     )
 
 
-def select_locale() -> str | None:
-    """The visitor's language: an explicit choice, else the browser's."""
+def select_locale() -> Locale:
+    """The visitor's language: an explicit choice, else the browser's, else the default."""
     from flask import current_app, session
 
-    languages = current_app.config["LANGUAGES"]
+    config = current_app.config
     chosen = request.args.get("lang") or session.get("lang")
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages)
+    if chosen not in config["LANGUAGES"]:
+        chosen = (request.accept_languages.best_match(config["LANGUAGES"])
+                  or config["BABEL_DEFAULT_LOCALE"])
+    return _locale(chosen)
+
+
+@lru_cache(maxsize=16)
+def _locale(code: str) -> Locale:
+    """Babel's locale for ``code``, parsed once (Flask-Babel takes it as it is; parsing
+    it again on every request costs more than choosing it)."""
+    return Locale.parse(code)
 
 
 db = SQLAlchemy(model_class=Base)

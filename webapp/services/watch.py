@@ -64,12 +64,23 @@ class WatchView:
 
 
 def _windows(event: Event) -> list[tuple[datetime, datetime, ProgrammePart]]:
-    """(opens, closes, part) of each streamed part's live window, in order."""
+    """(opens, closes, part) of each streamed part's live window, in order; worked out
+    once per event object and version (the watch page asks on every request)."""
     config = current_app.config
-    lead = timedelta(minutes=config["WATCH_LIVE_LEAD_MINUTES"])
-    grace = timedelta(minutes=config["WATCH_GRACE_MINUTES"])
-    parts = sorted(event.streamed_parts, key=lambda p: p.starts_at)
-    return [(p.starts_at - lead, p.ends_at + grace, p) for p in parts]
+    lead, grace = config["WATCH_LIVE_LEAD_MINUTES"], config["WATCH_GRACE_MINUTES"]
+    key = (id(event), event.id, event.revision, event.created_at, lead, grace)
+    windows = _windows_cache.get(key)
+    if windows is None:
+        parts = sorted(event.streamed_parts, key=lambda p: p.starts_at)
+        windows = [(p.starts_at - timedelta(minutes=lead), p.ends_at + timedelta(minutes=grace), p)
+                   for p in parts]
+        if len(_windows_cache) > 512:
+            _windows_cache.clear()
+        _windows_cache[key] = windows
+    return windows
+
+
+_windows_cache: dict[tuple, list] = {}
 
 
 def watch_view(event: Event, now: datetime | None = None) -> WatchView:
@@ -140,7 +151,7 @@ def clear_event_cache() -> None:
         forget()
 
 
-_on_clear: list = []
+_on_clear: list = [_windows_cache.clear]
 
 
 def also_clear(forget) -> None:
