@@ -8,7 +8,7 @@ stream links fall due, and the time runs from that instant to the last message
 sent. A cold `flask mail drain` (as from cron) is measured too, for reference:
 it includes starting Python and the app (about 0.9 s per process here).
 
-    python bench/mail_throughput.py [--messages 10000] [--processes 2] [--connections 2]
+    python bench/mail_throughput.py [--messages 10000] [--processes 4] [--connections 1]
 
 Needs PostgreSQL (several workers claim with SKIP LOCKED): BENCH_DATABASE_URL,
 default postgresql+psycopg://postgres@127.0.0.1:5432/test, in a schema of its own.
@@ -209,8 +209,9 @@ def outbox_drain(app, port: int, processes: int, connections: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=2, help="per process")
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=1, help="per process (threads: "
+                        "each adds about 3 MB to a worker)")
     args = parser.parse_args()
     app = make_app()
     prepare(app, args.messages)

@@ -143,6 +143,9 @@ def test_watch_pages_are_private(client, watch_link, travel):
     response = client.get(watch_link)
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+    # The page and its HTMX fragment share an address: caches must tell them apart.
+    assert "HX-Request" in response.headers["Vary"]
+    assert "frame-src https://" in response.headers["Content-Security-Policy"]
 
 
 def test_an_edited_event_reaches_the_watch_page_at_once(client, watch_link, reference_event, travel):

@@ -32,10 +32,10 @@ def select_locale() -> Locale:
     """The visitor's language: an explicit choice, else the browser's, else the default."""
     from flask import current_app, session
 
-    config = current_app.config
-    chosen = request.args.get("lang") or session.get("lang")
+    config, current = current_app.config, request._get_current_object()
+    chosen = current.args.get("lang") or session.get("lang")
     if chosen not in config["LANGUAGES"]:
-        chosen = (request.accept_languages.best_match(config["LANGUAGES"])
+        chosen = (current.accept_languages.best_match(config["LANGUAGES"])
                   or config["BABEL_DEFAULT_LOCALE"])
     return _locale(chosen)
 

@@ -5,10 +5,8 @@ from flask import Response, make_response, render_template, request
 
 def is_htmx() -> bool:
     """An HTMX request that wants a fragment (boosted requests want the page)."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Boosted") != "true"
-    )
+    environ = request.environ  # not request.headers: a missing header raises and is caught there
+    return environ.get("HTTP_HX_REQUEST") == "true" and environ.get("HTTP_HX_BOOSTED") != "true"
 
 
 def render(partial: str, page: str, status: int = 200, **context) -> Response:

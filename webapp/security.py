@@ -10,12 +10,19 @@ from flask import Flask, Response, g
 
 def allow_frames_from(*urls: str | None) -> None:
     """Let this response embed frames from the origins of ``urls`` (the stream provider)."""
-    origins = g.setdefault("frame_origins", set())
+    g.setdefault("frame_origins", set()).update(_origins(urls))
+
+
+@lru_cache(maxsize=256)
+def _origins(urls: tuple[str | None, ...]) -> frozenset[str]:
+    """The http(s) origins of ``urls`` (an event's media URLs: the same on every request)."""
+    origins = set()
     for url in urls:
         if url:
             parts = urlsplit(url)
             if parts.scheme in ("https", "http") and parts.netloc:
                 origins.add(f"{parts.scheme}://{parts.netloc}")
+    return frozenset(origins)
 
 
 def content_security_policy() -> str:

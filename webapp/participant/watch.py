@@ -106,9 +106,9 @@ def _personal_page(event, view, token: str, calendar_token: str, **context):
             if len(_page_cache) > 2000:
                 _page_cache.clear()
             _page_cache[key] = html
-    response = make_response(html.replace(_TOKEN_MARK, token).replace(_CALENDAR_MARK, calendar_token))
-    response.vary.add("HX-Request")
-    return response
+    # Vary given as a header: ``response.vary.add`` parses and rewrites it, at a cost.
+    return make_response(html.replace(_TOKEN_MARK, token).replace(_CALENDAR_MARK, calendar_token),
+                         {"Vary": "HX-Request"})
 
 
 @bp.get("/watch/<token>/recording/<int:part_id>")
