@@ -11,6 +11,7 @@ hooks of its own, which cost the watch page about a tenth of its time).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -46,6 +47,9 @@ class _Counts:
 class RateLimiter:
     """``@limiter.limit(lambda: "10 per minute")`` on a view; bound with ``init_app``."""
 
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
     def init_app(self, app: Flask) -> None:
         """Counts are kept per app, in the storage RATELIMIT_STORAGE_URI names."""
         app.extensions.pop("ratelimit", None)  # made on first use, with the current setting
@@ -54,7 +58,11 @@ class RateLimiter:
         app = current_app._get_current_object()
         counts = app.extensions.get("ratelimit")
         if counts is None:
-            counts = app.extensions["ratelimit"] = _Counts(app.config["RATELIMIT_STORAGE_URI"])
+            with self._lock:  # two first requests at once must share one storage
+                counts = app.extensions.get("ratelimit")
+                if counts is None:
+                    counts = _Counts(app.config["RATELIMIT_STORAGE_URI"])
+                    app.extensions["ratelimit"] = counts
         return counts
 
     def limit(self, value: Callable[[], str]):

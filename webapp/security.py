@@ -58,10 +58,10 @@ def init_app(app: Flask) -> None:
     def security_headers(response: Response) -> Response:
         headers = response.headers
         present = {name.lower() for name, _value in headers}  # a view's own value stands
-        for name, value in (("Content-Security-Policy", None),
+        for name, value in (("Content-Security-Policy", content_security_policy()),
                             ("X-Content-Type-Options", "nosniff"),
                             ("Referrer-Policy", "same-origin"),
                             ("X-Frame-Options", "DENY")):
             if name.lower() not in present:
-                headers.add(name, value or content_security_policy())
+                headers.add(name, value)
         return response

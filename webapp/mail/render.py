@@ -7,9 +7,9 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timezone
 from email.utils import format_datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, url_for
