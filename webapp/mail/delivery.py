@@ -161,31 +161,30 @@ def worker_name() -> str:
 def claim_batch(worker: str, size: int) -> list[int]:
     """Mark up to ``size`` due rows as "sending" for ``worker`` and commit."""
     now = clock.now()
-    # Two queries that each read the (status, due_at) index in order: rows whose
-    # lease ran out (a crashed worker's) first, then queued rows that are due.
+    lease = now + timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
+    table = OutboxMessage.__table__
+    # Two statements that each read the (status, due_at) index in order: rows whose
+    # lease ran out (a crashed worker's) first, then queued rows that are due. Each
+    # marks what it found in the same statement (UPDATE ... WHERE id IN (SELECT ...
+    # FOR UPDATE SKIP LOCKED) RETURNING id), so no list of ids goes back and forth.
     wanted = (
-        and_(OutboxMessage.status == MailStatus.SENDING, OutboxMessage.claimed_until < now),
-        and_(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.due_at <= now),
+        and_(table.c.status == MailStatus.SENDING, table.c.claimed_until < now),
+        and_(table.c.status == MailStatus.QUEUED, table.c.due_at <= now),
     )
     ids: list[int] = []
     for condition in wanted:
-        ids += db.session.scalars(
-            select(OutboxMessage.id).where(condition)
-            .order_by(OutboxMessage.due_at).limit(size - len(ids))
-            .with_for_update(skip_locked=True)
-        ).all()
+        due = (select(table.c.id).where(condition).order_by(table.c.due_at)
+               .limit(size - len(ids)).with_for_update(skip_locked=True))
+        ids += db.session.execute(
+            update(table).where(table.c.id.in_(due)).values(
+                status=MailStatus.SENDING, claimed_by=worker, claimed_until=lease,
+                attempts=table.c.attempts + 1,
+            ).returning(table.c.id)
+        ).scalars().all()
         if len(ids) >= size:
             break
-    if ids:
-        lease = now + timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
-        db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
-                status=MailStatus.SENDING, claimed_by=worker, claimed_until=lease,
-                attempts=OutboxMessage.attempts + 1,
-            )
-        )
     db.session.commit()
-    return list(ids)
+    return sorted(ids)
 
 
 # --- sending --------------------------------------------------------------------
