@@ -95,6 +95,21 @@ def test_polling_fragment_and_when_it_stops(client, watch_link, travel):
     assert gone.status_code == 410 and "hx-trigger" not in gone.get_data(as_text=True)
 
 
+def test_the_calendar_link_on_the_watch_page_uses_the_watch_token(client, watch_link, travel):
+    travel("2021-11-17 12:00")
+    page_html = client.get(watch_link).get_data(as_text=True)
+    calendar_url = f"{watch_link}/calendar.ics"
+    assert f'href="{calendar_url}"' in page_html
+    response = client.get(calendar_url)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/calendar")
+    assert b"BEGIN:VEVENT" in response.data
+    assert client.get(f"{watch_link}x/calendar.ics").status_code == 404  # tampered
+    registration = db.session.scalars(select(Registration)).one()
+    registration.token_version += 1  # every link revoked
+    db.session.commit()
+    assert client.get(calendar_url).status_code == 404
+
+
 def test_recordings_open_until_the_expiry(client, watch_link, reference_event, travel):
     reference_event.parts[0].recording_url = "https://stream.example.org/nordic/part-1.mp4"
     db.session.commit()

@@ -220,8 +220,7 @@ def preview_command(slug: str, at: str) -> None:
             "participant/_watch_state.html", event=event, view=view, token="TOKEN",
             countdown=(timefmt.countdown(view.next_part.starts_at, moment)
                        if view.state.value == "before" else None),
-            player_url=event.stream_url, poll=current_app.config["WATCH_POLL_SECONDS"],
-            calendar_token="TOKEN")
+            player_url=event.stream_url, poll=current_app.config["WATCH_POLL_SECONDS"])
     text = html.unescape(re.sub(r"<[^>]+>", "\n", fragment))
     for line in (line.strip() for line in text.splitlines()):
         if line:

@@ -41,7 +41,17 @@ def home(token: str):
 @bp.get("/p/<token>/calendar.ics")
 def calendar(token: str):
     """The parts the participant can follow, as an iCalendar file."""
-    registration = _registration(token)
+    return _calendar(_registration(token))
+
+
+@bp.get("/watch/<token>/calendar.ics")
+def watch_calendar(token: str):
+    """The same file, from the watch page's link (its own token: no second one to sign)."""
+    return _calendar(_registration(token, "watch"))
+
+
+def _calendar(registration: Registration):
+    """The registration's calendar file, or 410 once it is cancelled."""
     if not registration.is_active:
         abort(410)
     response = make_response(registration_calendar(registration))

@@ -22,7 +22,7 @@ from webapp.services.watch import (
 )
 from webapp.security import allow_frames_from
 from webapp.timefmt import long_datetime
-from webapp.tokens import make_token, read_payload
+from webapp.tokens import read_payload
 
 
 class Refused(Exception):
@@ -77,19 +77,18 @@ def watch(token: str):
         player_url = media_url(event, event.stream_url) if event.stream_url else None
     countdown = (timefmt.countdown(view.next_part.starts_at, clock.now())
                  if view.state is WatchState.BEFORE else None)
-    return _personal_page(event, view, token, make_token("participant", registration),
-                          player_url=player_url, countdown=countdown)
+    return _personal_page(event, view, token, player_url=player_url, countdown=countdown)
 
 
 # The watch page is the same for every participant of an event at a given
-# moment but for two tokens: it is rendered once per state, language and
-# minute with placeholders, and the tokens are filled in per request.
-_TOKEN_MARK, _CALENDAR_MARK = "WDWATCHTOKENWD", "WDCALENDARTOKENWD"
+# moment but for the token: it is rendered once per state, language and
+# minute with a placeholder, and the token is filled in per request.
+_TOKEN_MARK = "WDWATCHTOKENWD"
 _page_cache: dict[tuple, str] = {}
 also_clear(_page_cache.clear)
 
 
-def _personal_page(event, view, token: str, calendar_token: str, **context):
+def _personal_page(event, view, token: str, **context):
     """The watch page (or its state fragment for HTMX) for one participant."""
     fragment = is_htmx()
     key = (event.id, event.revision, event.created_at, str(get_locale()), fragment, view.state,
@@ -100,15 +99,14 @@ def _personal_page(event, view, token: str, calendar_token: str, **context):
     if html is None or session.get("_flashes"):
         html = render_template(
             "participant/_watch_state.html" if fragment else "participant/watch.html",
-            event=event, view=view, token=_TOKEN_MARK, calendar_token=_CALENDAR_MARK,
+            event=event, view=view, token=_TOKEN_MARK,
             poll=current_app.config["WATCH_POLL_SECONDS"], **context)
         if not session.get("_flashes"):
             if len(_page_cache) > 2000:
                 _page_cache.clear()
             _page_cache[key] = html
     # Vary given as a header: ``response.vary.add`` parses and rewrites it, at a cost.
-    return make_response(html.replace(_TOKEN_MARK, token).replace(_CALENDAR_MARK, calendar_token),
-                         {"Vary": "HX-Request"})
+    return make_response(html.replace(_TOKEN_MARK, token), {"Vary": "HX-Request"})
 
 
 @bp.get("/watch/<token>/recording/<int:part_id>")
