@@ -76,8 +76,9 @@ class RateLimiter:
                 try:
                     wait = self._counts().hit(value(), request.endpoint or "",
                                               request.remote_addr or "unknown")
-                except Exception:  # the storage (Redis) is unreachable
-                    log.exception("rate limit storage unavailable; request allowed")
+                except Exception:  # the storage (Redis) is unreachable, or the limit malformed
+                    log.exception("rate limit check failed (storage unreachable or limit "
+                                  "malformed); request allowed")
                     wait = None
                 if wait is not None:
                     raise TooManyRequests(retry_after=wait)
