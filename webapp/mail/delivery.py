@@ -72,8 +72,11 @@ class _TimeoutConnection(Connection):
 
     def send(self, message, envelope_from=None) -> None:
         """As Flask-Mail's, with the envelope addresses of our messages encoded once
-        per sender rather than parsed again for every message."""
-        if not isinstance(message, OutgoingMessage) or envelope_from or self.host is None:
+        per sender rather than parsed again for every message. Anything else (another
+        message class, suppressed sending, a MAIL_MAX_EMAILS reconnect interval) goes
+        through Flask-Mail's own."""
+        if (not isinstance(message, OutgoingMessage) or envelope_from or self.host is None
+                or self.mail.max_emails):
             return super().send(message, envelope_from)
         if message.has_bad_headers():
             raise BadHeaderError
