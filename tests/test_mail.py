@@ -414,3 +414,28 @@ def test_addresses_are_encoded_as_flask_mail_encodes_them(address):
             return type(error)
 
     assert outcome(encoded_address) == outcome(sanitize_address)
+
+
+def test_a_worker_whose_lease_ran_out_does_not_record_rows_another_worker_took_back(app, signup, travel):
+    from webapp.mail.delivery import BatchResult, claim_batch, record
+
+    travel(OPEN)
+    signup.post()
+    signup.post(email="bo@example.org", name="Bo Ek")
+    slow = claim_batch("slow-worker", 10)
+    assert len(slow) == 2
+    travel(datetime.fromisoformat(f"{OPEN}:00+02:00")
+           + timedelta(seconds=app.config["MAIL_LEASE_SECONDS"] + 1))
+    taken_back = claim_batch("other-worker", 10)
+    assert taken_back == slow
+    record(BatchResult(sent=[(row_id, f"<slow.{row_id}@example.org>") for row_id in slow]),
+           "slow-worker", "smtp")
+    rows = outbox()
+    assert {(row.status, row.claimed_by, row.message_id) for row in rows} == {
+        (MailStatus.SENDING, "other-worker", None)}
+    record(BatchResult(sent=[(row_id, f"<other.{row_id}@example.org>") for row_id in taken_back]),
+           "other-worker", "smtp")
+    rows = outbox()
+    assert [(row.status, row.claimed_by, row.message_id, row.transport) for row in rows] == [
+        (MailStatus.SENT, None, f"<other.{row.id}@example.org>", "smtp") for row in rows]
+    assert all(row.sent_at is not None and row.last_error is None for row in rows)

@@ -19,10 +19,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import Flask, current_app
 from flask_mail import BadHeaderError, Connection, email_dispatched
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import Integer, String, and_, bindparam, column, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload, selectinload
 
 from webapp import clock
@@ -164,30 +166,42 @@ def worker_name() -> str:
 def claim_batch(worker: str, size: int) -> list[int]:
     """Mark up to ``size`` due rows as "sending" for ``worker`` and commit."""
     now = clock.now()
-    lease = now + timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
-    table = OutboxMessage.__table__
-    # Two statements that each read the (status, due_at) index in order: rows whose
-    # lease ran out (a crashed worker's) first, then queued rows that are due. Each
-    # marks what it found in the same statement (UPDATE ... WHERE id IN (SELECT ...
-    # FOR UPDATE SKIP LOCKED) RETURNING id), so no list of ids goes back and forth.
-    wanted = (
-        and_(table.c.status == MailStatus.SENDING, table.c.claimed_until < now),
-        and_(table.c.status == MailStatus.QUEUED, table.c.due_at <= now),
-    )
+    values = {"now": now, "worker": worker, "size": size,
+              "lease": now + timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])}
+    connection = db.session.connection()
     ids: list[int] = []
-    for condition in wanted:
-        due = (select(table.c.id).where(condition).order_by(table.c.due_at)
-               .limit(size - len(ids)).with_for_update(skip_locked=True))
-        ids += db.session.execute(
-            update(table).where(table.c.id.in_(due)).values(
-                status=MailStatus.SENDING, claimed_by=worker, claimed_until=lease,
-                attempts=table.c.attempts + 1,
-            ).returning(table.c.id)
-        ).scalars().all()
+    for statement in _claim_statements():
+        ids += connection.execute(statement, {**values, "size": size - len(ids)}).scalars().all()
         if len(ids) >= size:
             break
     db.session.commit()
     return sorted(ids)
+
+
+@lru_cache(maxsize=1)
+def _claim_statements() -> tuple:
+    """The two claiming statements, built once (building them cost more than running them).
+
+    Each reads the (status, due_at) index in order: rows whose lease ran out (a
+    crashed worker's) first, then queued rows that are due. Each marks what it found
+    in the same statement (UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)
+    RETURNING id), so no list of ids goes back and forth.
+    """
+    table = OutboxMessage.__table__
+    wanted = (
+        and_(table.c.status == MailStatus.SENDING, table.c.claimed_until < bindparam("now")),
+        and_(table.c.status == MailStatus.QUEUED, table.c.due_at <= bindparam("now")),
+    )
+    return tuple(
+        update(table).where(table.c.id.in_(
+            select(table.c.id).where(condition).order_by(table.c.due_at)
+            .limit(bindparam("size")).with_for_update(skip_locked=True)
+        )).values(
+            status=MailStatus.SENDING, claimed_by=bindparam("worker"),
+            claimed_until=bindparam("lease"), attempts=table.c.attempts + 1,
+        ).returning(table.c.id)
+        for condition in wanted
+    )
 
 
 # --- sending --------------------------------------------------------------------
@@ -307,12 +321,11 @@ def record(result: BatchResult, worker: str, transport_name: str) -> None:
     config = current_app.config
     now = clock.now()
     table = OutboxMessage.__table__
+    if result.sent:
+        _record_sent(result.sent, worker, transport_name, now)
     mine = update(table).where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker)
     free = {"claimed_by": None, "claimed_until": None}
     changes: list[tuple[dict, list[dict]]] = [
-        ({"status": MailStatus.SENT, "sent_at": now, "transport": transport_name,
-          "message_id": bindparam("text"), "last_error": None},
-         [{"row_id": i, "text": m} for i, m in result.sent]),
         ({"status": MailStatus.SKIPPED, "last_error": bindparam("text")},
          [{"row_id": i, "text": r} for i, r in result.skipped]),
         ({"status": MailStatus.FAILED, "last_error": bindparam("text")},
@@ -334,6 +347,41 @@ def record(result: BatchResult, worker: str, transport_name: str) -> None:
         if rows:
             db.session.execute(mine.values(**values, **free), rows)
     db.session.commit()
+
+
+def _record_sent(sent: list[tuple[int, str]], worker: str, transport_name: str, now) -> None:
+    """Mark sent rows, with their Message-IDs: on PostgreSQL in one statement (the ids
+    and Message-IDs go as two arrays), elsewhere one execution per row (SQLite runs
+    them in-process). A statement per row cost the worker more than writing the email."""
+    connection = db.session.connection()
+    one_by_one, at_once = _sent_statements()
+    values = {"worker": worker, "transport": transport_name, "now": now}
+    if connection.dialect.name == "postgresql":
+        connection.execute(at_once, {**values, "ids": [row_id for row_id, _ in sent],
+                                     "message_ids": [message_id for _, message_id in sent]})
+    else:
+        connection.execute(one_by_one, [{**values, "row_id": row_id, "message_id": message_id}
+                                        for row_id, message_id in sent])
+
+
+@lru_cache(maxsize=1)
+def _sent_statements() -> tuple:
+    """(one row per execution, all rows from two arrays), built once."""
+    table = OutboxMessage.__table__
+    done = {"status": MailStatus.SENT, "sent_at": bindparam("now"),
+            "transport": bindparam("transport"), "last_error": None,
+            "claimed_by": None, "claimed_until": None}
+    one_by_one = update(table).where(
+        table.c.id == bindparam("row_id"), table.c.claimed_by == bindparam("worker"),
+    ).values(**done, message_id=bindparam("message_id"))
+    sent = func.unnest(
+        bindparam("ids", type_=postgresql.ARRAY(Integer)),
+        bindparam("message_ids", type_=postgresql.ARRAY(String)),
+    ).table_valued(column("id", Integer), column("message_id", String)).render_derived(name="sent")
+    at_once = update(table).where(
+        table.c.id == sent.c.id, table.c.claimed_by == bindparam("worker"),
+    ).values(**done, message_id=sent.c.message_id)
+    return one_by_one, at_once
 
 
 class Pacer:
