@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta, timezone
 
 from flask_mail import sanitize_address
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.mail.outbox import notify_stream_link
-from webapp.mail.render import encoded_address
+from webapp.mail.render import _base64_lines, encoded_address
 from webapp.models import MailKind, MailStatus, OutboxMessage, Registration, RegistrationStatus
 from tests.conftest import drain_mail, extract
 
@@ -399,6 +400,13 @@ def test_recording_notice_is_neutral_when_nobody_was_recorded_watching(app, smtp
     drain_mail(app)
     [notice] = [m for m in smtp.messages if m["Subject"].startswith("The recording")]
     assert "is available to registered participants until" in body(notice)[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(content=st.text(max_size=400))
+def test_message_parts_are_the_base64_lines_the_email_package_writes(content):
+    expected = base64.encodebytes(content.encode("utf-8")).decode("ascii").rstrip("\n")
+    assert _base64_lines(content) == expected.replace("\n", "\r\n")
 
 
 @settings(max_examples=300, deadline=None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import re
 import secrets
@@ -48,7 +48,12 @@ def message_id(row: OutboxMessage) -> str:
 
 def mail_domain() -> str:
     """The host name of BASE_URL, for Message-IDs and calendar UIDs."""
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return _host_of(current_app.config["BASE_URL"])
+
+
+@lru_cache(maxsize=8)
+def _host_of(url: str) -> str:
+    return urlsplit(url).hostname or "localhost"
 
 
 def mail_context(app):
@@ -181,9 +186,7 @@ class OutgoingMessage(Message):
         lines = [f"{name}: {CRLF.join(str(value).splitlines())}" for name, value in headers]
         for subtype, content in (("plain", self.body or ""), ("html", self.html)):
             lines += ["", f"--{boundary}", f'Content-Type: text/{subtype}; charset="utf-8"',
-                      "Content-Transfer-Encoding: base64", "",
-                      base64.encodebytes(content.encode("utf-8")).decode("ascii").rstrip("\n")
-                      .replace("\n", CRLF)]
+                      "Content-Transfer-Encoding: base64", "", _base64_lines(content)]
         lines += [f"--{boundary}--", ""]
         return CRLF.join(lines).encode("ascii")
 
@@ -198,6 +201,13 @@ class OutgoingMessage(Message):
 
 
 CRLF = "\r\n"
+
+
+def _base64_lines(content: str) -> str:
+    """``content`` in UTF-8 as base64 lines of 76 characters (what base64.encodebytes
+    writes, with CRLF line ends), encoded in one call rather than one per line."""
+    encoded = binascii.b2a_base64(content.encode("utf-8"), newline=False).decode("ascii")
+    return CRLF.join([encoded[start:start + 76] for start in range(0, len(encoded), 76)])
 
 # An ASCII address of dot-atoms, which Flask-Mail's sanitize_address gives back unchanged.
 _PLAIN_ADDRESS = re.compile(
