@@ -8,7 +8,11 @@ stream links fall due, and the time runs from that instant to the last message
 sent. A cold `flask mail drain` (as from cron) is measured too, for reference:
 it includes starting Python and the app (about 0.9 s per process here).
 
-    python bench/mail_throughput.py [--messages 10000] [--processes 4] [--connections 1]
+    python bench/mail_throughput.py [--messages 10000] [--processes 4] [--connections 1] [--runs 3]
+
+The plain loop and the outbox are run in turn, --runs times, and the best of each is
+compared: on this machine the same run can take a third longer from one minute to the
+next (the host's load), and that hits either side by chance. Every run is printed.
 
 Needs PostgreSQL (several workers claim with SKIP LOCKED): BENCH_DATABASE_URL,
 default postgresql+psycopg://postgres@127.0.0.1:5432/test, in a schema of its own.
@@ -222,28 +226,39 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--connections", type=int, default=1, help="per process (threads: "
                         "each adds about 3 MB to a worker)")
+    parser.add_argument("--runs", type=int, default=3, help="alternated runs of the plain loop "
+                        "and the outbox; the best of each is compared")
     args = parser.parse_args()
     app = make_app()
     prepare(app, args.messages)
     port = free_port()
     sink = start_sink(port)
+    total_connections = args.processes * args.connections
+    n = args.messages
+    print(f"messages: {n}, connections: {total_connections} ({args.processes} processes × "
+          f"{args.connections}), {args.runs} alternated runs", flush=True)
+    baselines, runs, peaks = [], [], []
     try:
-        total_connections = args.processes * args.connections
         messages = rendered(app)
-        baseline = plain_smtplib(messages, port, total_connections)
-        ours, sent, peaks = outbox_work(app, port, args.processes, args.connections, len(messages))
+        for number in range(1, args.runs + 1):
+            baselines.append(plain_smtplib(messages, port, total_connections))
+            ours, sent, run_peaks = outbox_work(app, port, args.processes, args.connections, n)
+            runs.append((ours, sent))
+            peaks += run_peaks
+            print(f"run {number}: plain smtplib loop {n / baselines[-1]:5.0f} msg/s ({baselines[-1]:.2f} s); "
+                  f"outbox, mail work running {sent / ours:5.0f} msg/s ({ours:.2f} s, {sent} sent); "
+                  f"ratio {baselines[-1] / ours:.2f}", flush=True)
         cold, cold_sent, cold_peaks = outbox_drain(app, port, args.processes, args.connections)
     finally:
         sink.stdin.close()
         sink.wait()
-    n = len(messages)
-    print(f"messages: {n}, connections: {total_connections} ({args.processes} processes × {args.connections})")
-    print(f"plain smtplib loop:          {n / baseline:6.0f} msg/s  ({baseline:.2f} s)")
-    print(f"outbox, mail work running:   {sent / ours:6.0f} msg/s  ({ours:.2f} s, {sent} sent)")
+    baseline, (ours, sent) = min(baselines), min(runs)
+    print(f"plain smtplib loop (best):   {n / baseline:6.0f} msg/s  ({baseline:.2f} s)")
+    print(f"outbox, mail work (best):    {sent / ours:6.0f} msg/s  ({ours:.2f} s, {sent} sent)")
     print(f"outbox, mail drain cold:     {cold_sent / cold:6.0f} msg/s  ({cold:.2f} s with process "
           f"start, {cold_sent} sent)")
-    print(f"ratio: {baseline / ours:.2f} (target >= 0.80; cold drain {baseline / cold:.2f}); "
-          f"10 000 in under 20 s: {'yes' if ours * 10_000 / max(sent, 1) < 20 else 'no'}")
+    print(f"ratio, best to best: {baseline / ours:.2f} (target >= 0.80; cold drain {baseline / cold:.2f}); "
+          f"10 000 in under 20 s: {'yes' if max(r[0] * 10_000 / max(r[1], 1) for r in runs) < 20 else 'no'}")
     print(f"peak worker memory (largest worker process): {max(peaks)} MB (target < 80 MB; "
           f"cold drain {max(cold_peaks)} MB)")
 
