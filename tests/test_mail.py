@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import smtplib
 from datetime import datetime, timedelta, timezone
 
 from flask_mail import sanitize_address
@@ -12,6 +13,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.mail.delivery import bracketed
 from webapp.mail.outbox import notify_stream_link
 from webapp.mail.render import _base64_lines, encoded_address
 from webapp.models import MailKind, MailStatus, OutboxMessage, Registration, RegistrationStatus
@@ -447,3 +449,52 @@ def test_a_worker_whose_lease_ran_out_does_not_record_rows_another_worker_took_b
     assert [(row.status, row.claimed_by, row.message_id, row.transport) for row in rows] == [
         (MailStatus.SENT, None, f"<other.{row.id}@example.org>", "smtp") for row in rows]
     assert all(row.sent_at is not None and row.last_error is None for row in rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(address=st.emails() | st.builds("{} <{}>".format, st.text(max_size=20), st.emails())
+       | st.text(max_size=30))
+def test_envelope_addresses_are_quoted_as_smtplib_quotes_them(address):
+    assert bracketed(address) == smtplib.quoteaddr(address)
+
+
+class _Recorder:
+    """Keeps each envelope as the server received it."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((envelope.mail_from, tuple(envelope.mail_options),
+                              tuple(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+def test_our_smtp_client_puts_the_same_on_the_wire_as_smtplib():
+    from aiosmtpd.controller import Controller
+
+    from tests.smtp import free_port
+    from webapp.mail.delivery import _SMTP
+
+    messages = [
+        ("Webinar Desk <desk@example.org>", ["anna@example.org"], b"Subject: a\r\n\r\nno dots\r\n"),
+        ("desk@example.org", ["bo@example.org", "Cy <cy@example.org>"],
+         b"Subject: b\r\n\r\n.a line with a dot\r\n..two\r\nend"),
+        ("desk@example.org", ["dan@example.org"], b".first line is a dot\r\n"),
+        ("desk@example.org", ["eva@example.org"], b"Subject: c\r\n\r\nno line end"),
+    ]
+    received = []
+    for client in (smtplib.SMTP, _SMTP):
+        recorder = _Recorder()
+        controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        try:
+            with client("127.0.0.1", controller.port) as smtp:
+                for sender, recipients, data in messages:
+                    smtp.sendmail(sender, recipients, data)
+        finally:
+            controller.stop()
+        received.append(recorder.received)
+    assert received[1] == received[0]
+    assert [envelope[0] for envelope in received[1]][:1] == ["desk@example.org"]
+    assert received[1][1][3] == messages[1][2] + b"\r\n"  # dot-stuffed on the way, unstuffed on arrival

@@ -209,8 +209,9 @@ def _base64_lines(content: str) -> str:
     encoded = binascii.b2a_base64(content.encode("utf-8"), newline=False).decode("ascii")
     return CRLF.join([encoded[start:start + 76] for start in range(0, len(encoded), 76)])
 
-# An ASCII address of dot-atoms, which Flask-Mail's sanitize_address gives back unchanged.
-_PLAIN_ADDRESS = re.compile(
+# An ASCII address of dot-atoms, which Flask-Mail's sanitize_address gives back unchanged
+# (and smtplib's quoteaddr only puts in angle brackets).
+PLAIN_ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z")
 
@@ -219,7 +220,7 @@ def encoded_address(address: str, encoding: str = "utf-8") -> str:
     """``address`` as a header holds it (Flask-Mail's sanitize_address): plain addresses
     as they are, others (names, IDN) encoded once and remembered, since the sender and
     reply-to addresses are the same in every message of an event."""
-    if isinstance(address, str) and _PLAIN_ADDRESS.match(address):
+    if isinstance(address, str) and PLAIN_ADDRESS.match(address):
         return address
     return _encoded_address(address, encoding)
 
