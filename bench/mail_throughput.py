@@ -8,7 +8,7 @@ stream links fall due, and the time runs from that instant to the last message
 sent. A cold `flask mail drain` (as from cron) is measured too, for reference:
 it includes starting Python and the app (about 0.9 s per process here).
 
-    python bench/mail_throughput.py [--messages 10000] [--processes 4] [--connections 1] [--runs 3]
+    python bench/mail_throughput.py [--messages 10000] [--processes 4] [--connections 1] [--runs 5]
 
 The plain loop and the outbox are run in turn, --runs times, and the best of each is
 compared: on this machine the same run can take a third longer from one minute to the
@@ -226,7 +226,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--connections", type=int, default=1, help="per process (threads: "
                         "each adds about 3 MB to a worker)")
-    parser.add_argument("--runs", type=int, default=3, help="alternated runs of the plain loop "
+    parser.add_argument("--runs", type=int, default=5, help="alternated runs of the plain loop "
                         "and the outbox; the best of each is compared")
     args = parser.parse_args()
     app = make_app()
