@@ -16,7 +16,14 @@ from webapp.extensions import db
 from webapp.mail.delivery import bracketed
 from webapp.mail.outbox import notify_stream_link
 from webapp.mail.render import _base64_lines, encoded_address
-from webapp.models import MailKind, MailStatus, OutboxMessage, Registration, RegistrationStatus
+from webapp.models import (
+    Event,
+    MailKind,
+    MailStatus,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+)
 from tests.conftest import drain_mail, extract
 
 OPEN = "2021-11-10 12:00"
@@ -117,6 +124,22 @@ def test_messages_are_rendered_at_send_time(app, smtp, signup, reference_event, 
     drain_mail(app)
     text, _ = body(smtp.messages[0])
     assert "10:30–12:45 EET Part I" in text
+
+
+def test_a_worker_that_rendered_a_message_renders_the_edited_event_next(app, smtp, signup,
+                                                                       reference_event, travel):
+    travel(OPEN)
+    signup.post()
+    drain_mail(app)  # the worker has rendered this kind of message for this event
+    event = db.session.get(Event, reference_event.id)
+    event.parts[0].starts_at += timedelta(minutes=30)
+    event.contacts[0].email = "new.contact@example.org"
+    db.session.commit()
+    signup.post(email="bo@example.org", name="Bo Ek")
+    drain_mail(app)
+    first, second = (body(message)[0] for message in smtp.messages)
+    assert "10:00–12:45 EET Part I" in first and "10:30–12:45 EET Part I" in second
+    assert smtp.messages[1]["Reply-To"] == "new.contact@example.org"
 
 
 def test_email_is_in_the_events_language(app, smtp, client, travel):

@@ -45,9 +45,9 @@ from webapp.extensions import db
 from webapp.mail.render import (
     PLAIN_ADDRESS,
     OutgoingMessage,
-    RenderCache,
     build_message,
     mail_context,
+    render_cache,
 )
 from webapp.mail.schedule import enqueue_due_messages
 from webapp.models import (
@@ -404,7 +404,7 @@ class PreparedBatch:
 def prepare_batch(ids: list[int]) -> PreparedBatch:
     """Load and render the claimed rows (skipping what no longer makes sense)."""
     batch = PreparedBatch()
-    cache = RenderCache()
+    cache = render_cache()
     rows = _load(ids)
     watched = _watched_live(rows)
     for row in rows:

@@ -130,14 +130,28 @@ def _render(row: OutboxMessage, attended_live: bool | None) -> _Rendered:
 
 
 class RenderCache(dict):
-    """Rendered kinds of message, for one batch (so edits reach the next batch)."""
+    """Rendered kinds of message. A worker keeps one across batches (``render_cache``):
+    rendering the templates cost as much as all the rest of a batch of 100. The key holds
+    the event's revision, which any edit of the event, its parts or its contacts raises,
+    so an edit reaches every message rendered after it."""
+
+    MAX_ENTRIES = 64
 
     def get_rendered(self, row: OutboxMessage, attended_live: bool | None) -> _Rendered:
-        key = (row.kind, row.event_id, row.registration.kind, row.registration.status,
-               repr(sorted((row.context or {}).items())), attended_live)
-        if key not in self:
-            self[key] = _render(row, attended_live)
-        return self[key]
+        event = row.event
+        key = (row.kind, event.id, event.revision, event.created_at, row.registration.kind,
+               row.registration.status, repr(sorted((row.context or {}).items())), attended_live)
+        rendered = self.get(key)
+        if rendered is None:
+            if len(self) >= self.MAX_ENTRIES:
+                self.clear()
+            rendered = self[key] = _render(row, attended_live)
+        return rendered
+
+
+def render_cache() -> RenderCache:
+    """The app's rendered kinds of message, kept while the worker runs."""
+    return current_app.extensions.setdefault("mail_render_cache", RenderCache())
 
 
 class OutgoingMessage(Message):
