@@ -521,23 +521,3 @@ def test_our_smtp_client_puts_the_same_on_the_wire_as_smtplib():
     assert received[1] == received[0]
     assert [envelope[0] for envelope in received[1]][:1] == ["desk@example.org"]
     assert received[1][1][3] == messages[1][2] + b"\r\n"  # dot-stuffed on the way, unstuffed on arrival
-
-
-def test_an_event_a_worker_holds_is_loaded_again_once_edited_elsewhere(app, reference_event):
-    from sqlalchemy.orm import Session
-
-    from webapp.mail.delivery import _events
-
-    db.session().expire_on_commit = False  # as in a worker's session
-    try:
-        held = _events({reference_event.id})[reference_event.id]
-        assert _events({reference_event.id})[reference_event.id] is held
-        title = held.parts[0].title
-        with Session(db.engine) as elsewhere:  # a coordinator edits a part
-            elsewhere.get(Event, reference_event.id).parts[0].title = "Edited part"
-            elsewhere.commit()
-        assert held.parts[0].title == title  # what the worker holds is not refreshed by itself
-        db.session.commit()  # the worker's next batch
-        assert _events({reference_event.id})[reference_event.id].parts[0].title == "Edited part"
-    finally:
-        db.session.remove()

@@ -39,7 +39,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.util import identity_key
 
 from webapp import clock
 from webapp.extensions import db
@@ -348,7 +347,10 @@ def _load(ids: list[int]) -> list[MailRow]:
     parts and contacts) is loaded once for the batch."""
     statement = _load_statement(db.session.get_bind().dialect.name)
     found = [(row[:5], row[5:]) for row in db.session.execute(statement, {"ids": ids})]
-    events = _events({mail[4] for mail, _ in found} | {registration[1] for _, registration in found})
+    wanted = {mail[4] for mail, _ in found} | {registration[1] for _, registration in found}
+    events = {event.id: event for event in db.session.scalars(
+        select(Event).where(Event.id.in_(wanted))
+        .options(joinedload(Event.parts), joinedload(Event.contacts))).unique()}
     rows = {
         id_: MailRow(id_, kind, key, _context(context), event_id, registration_id=registration[0],
                      event=events[event_id],
@@ -356,26 +358,6 @@ def _load(ids: list[int]) -> list[MailRow]:
         for (id_, kind, key, context, event_id), registration in found
     }
     return [rows[id_] for id_ in ids if id_ in rows]
-
-
-def _events(ids: set[int]) -> dict[int, Event]:
-    """The events with their parts and contacts. An event the session still holds from
-    an earlier batch is used again while its revision (raised by any edit of the event,
-    its parts or its contacts) is the one in the database; the others are loaded."""
-    revisions = dict(db.session.execute(select(Event.id, Event.revision).where(Event.id.in_(ids))).all())
-    events: dict[int, Event] = {}
-    for id_, revision in revisions.items():
-        held = db.session.identity_map.get(identity_key(Event, id_))
-        loaded = held is not None and all(name in held.__dict__ for name in ("revision", "parts", "contacts"))
-        if loaded and held.revision == revision:
-            events[id_] = held
-    missing = revisions.keys() - events.keys()
-    if missing:
-        events.update((event.id, event) for event in db.session.scalars(
-            select(Event).where(Event.id.in_(missing))
-            .options(joinedload(Event.parts), joinedload(Event.contacts))
-            .execution_options(populate_existing=True)).unique())
-    return events
 
 
 def _watched_live(rows: list[MailRow]):
@@ -584,10 +566,6 @@ def deliver_until_empty(stop: threading.Event | None = None, pace: Pacer | None 
     size = current_app.config["MAIL_BATCH_SIZE"]
     transport = make_transport()
     app = current_app._get_current_object()
-    # This session keeps what it loaded across the batches' commits, so an event is
-    # loaded again only when its revision changed (``_events``); the outbox rows and
-    # registrations are read as plain rows for each batch.
-    db.session().expire_on_commit = False
 
     def send(batch: PreparedBatch) -> BatchResult:
         with app.app_context():  # Flask-Mail signals need the app; no database here
