@@ -82,8 +82,8 @@ class _QuickerCommands:
     makes them no-ops: parsing an address again to put it in angle brackets (a plain
     address only needs the brackets; others are parsed once and remembered), and
     scanning the message for lines to dot-stuff when no line starts with a dot. What
-    goes over the wire is the same; together they cost the worker a tenth of its time
-    per email."""
+    goes over the wire is the same (a test compares the two); the two steps cost about
+    50 µs per email here, near a tenth of what the worker spends on one."""
 
     def mail(self, sender, options=()):
         if any(option.lower() == "smtputf8" for option in options):
