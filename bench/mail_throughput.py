@@ -12,7 +12,10 @@ it includes starting Python and the app (about 0.9 s per process here).
 
 The plain loop and the outbox are run in turn, --runs times, and the best of each is
 compared: on this machine the same run can take a third longer from one minute to the
-next (the host's load), and that hits either side by chance. Every run is printed.
+next (the host's load), and that hits either side by chance. Every run is printed,
+with the time the SMTP sink ran and waited for a CPU (the outbox's workers and
+PostgreSQL share this machine's two cores with the sink; the plain loop barely uses
+the second one).
 
 Needs PostgreSQL (several workers claim with SKIP LOCKED): BENCH_DATABASE_URL,
 default postgresql+psycopg://postgres@127.0.0.1:5432/test, in a schema of its own.
@@ -56,6 +59,26 @@ def start_sink(port: int) -> subprocess.Popen:
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert sink.stdout.readline().strip() == "ready"
     return sink
+
+
+def sink_times(pid: int) -> tuple[float, float]:
+    """(seconds the sink ran, seconds it was ready but waited for a CPU) so far, from
+    Linux's per-thread scheduler statistics; zeros where they are not available."""
+    ran = waited = 0.0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stats:
+                on_cpu, on_queue, _slices = stats.read().split()
+            ran, waited = ran + int(on_cpu) / 1e9, waited + int(on_queue) / 1e9
+    except (OSError, ValueError):
+        pass
+    return ran, waited
+
+
+def sink_delta(pid: int, before: tuple[float, float]) -> str:
+    """What the sink did since ``before``: the outbox shares the two cores with it."""
+    ran, waited = (now - then for now, then in zip(sink_times(pid), before))
+    return f"sink ran {ran:.2f} s, waited {waited:.2f} s for a CPU"
 
 
 def make_app():
@@ -241,13 +264,17 @@ def main() -> None:
     try:
         messages = rendered(app)
         for number in range(1, args.runs + 1):
+            before = sink_times(sink.pid)
             baselines.append(plain_smtplib(messages, port, total_connections))
+            plain_sink, before = sink_delta(sink.pid, before), sink_times(sink.pid)
             ours, sent, run_peaks = outbox_work(app, port, args.processes, args.connections, n)
             runs.append((ours, sent))
             peaks += run_peaks
             print(f"run {number}: plain smtplib loop {n / baselines[-1]:5.0f} msg/s ({baselines[-1]:.2f} s); "
                   f"outbox, mail work running {sent / ours:5.0f} msg/s ({ours:.2f} s, {sent} sent); "
-                  f"ratio {baselines[-1] / ours:.2f}", flush=True)
+                  f"ratio {baselines[-1] / ours:.2f}\n"
+                  f"       during the plain loop {plain_sink}; during the outbox "
+                  f"{sink_delta(sink.pid, before)}", flush=True)
         cold, cold_sent, cold_peaks = outbox_drain(app, port, args.processes, args.connections)
     finally:
         sink.stdin.close()
