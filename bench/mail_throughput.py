@@ -13,9 +13,9 @@ it includes starting Python and the app (about 0.9 s per process here).
 The plain loop and the outbox are run in turn, --runs times, and the best of each is
 compared: on this machine the same run can take a third longer from one minute to the
 next (the host's load), and that hits either side by chance. Every run is printed,
-with the time the SMTP sink ran and waited for a CPU (the outbox's workers and
-PostgreSQL share this machine's two cores with the sink; the plain loop barely uses
-the second one).
+with the time the SMTP sink ran and waited for a CPU: the outbox's workers and
+PostgreSQL share this machine's two cores with the sink, which then waits for a CPU
+and spends more CPU per email than beside the lighter plain loop.
 
 Needs PostgreSQL (several workers claim with SKIP LOCKED): BENCH_DATABASE_URL,
 default postgresql+psycopg://postgres@127.0.0.1:5432/test, in a schema of its own.
@@ -71,14 +71,13 @@ def sink_times(pid: int) -> tuple[float, float]:
                 on_cpu, on_queue, _slices = stats.read().split()
             ran, waited = ran + int(on_cpu) / 1e9, waited + int(on_queue) / 1e9
     except (OSError, ValueError):
-        pass
+        return 0.0, 0.0
     return ran, waited
 
 
-def sink_delta(pid: int, before: tuple[float, float]) -> str:
-    """What the sink did since ``before``: the outbox shares the two cores with it."""
-    ran, waited = (now - then for now, then in zip(sink_times(pid), before))
-    return f"sink ran {ran:.2f} s, waited {waited:.2f} s for a CPU"
+def sink_use(start: tuple[float, float], end: tuple[float, float]) -> str:
+    """What the sink did between two ``sink_times`` readings."""
+    return f"sink ran {end[0] - start[0]:.2f} s, waited {end[1] - start[1]:.2f} s for a CPU"
 
 
 def make_app():
@@ -264,17 +263,18 @@ def main() -> None:
     try:
         messages = rendered(app)
         for number in range(1, args.runs + 1):
-            before = sink_times(sink.pid)
+            start = sink_times(sink.pid)
             baselines.append(plain_smtplib(messages, port, total_connections))
-            plain_sink, before = sink_delta(sink.pid, before), sink_times(sink.pid)
+            middle = sink_times(sink.pid)
             ours, sent, run_peaks = outbox_work(app, port, args.processes, args.connections, n)
+            end = sink_times(sink.pid)
             runs.append((ours, sent))
             peaks += run_peaks
             print(f"run {number}: plain smtplib loop {n / baselines[-1]:5.0f} msg/s ({baselines[-1]:.2f} s); "
                   f"outbox, mail work running {sent / ours:5.0f} msg/s ({ours:.2f} s, {sent} sent); "
                   f"ratio {baselines[-1] / ours:.2f}\n"
-                  f"       during the plain loop {plain_sink}; during the outbox "
-                  f"{sink_delta(sink.pid, before)}", flush=True)
+                  f"       during the plain loop {sink_use(start, middle)}; during the outbox "
+                  f"{sink_use(middle, end)}", flush=True)
         cold, cold_sent, cold_peaks = outbox_drain(app, port, args.processes, args.connections)
     finally:
         sink.stdin.close()
