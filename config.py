@@ -125,6 +125,9 @@ class Config:
     MAIL_RATE_PER_SECOND = _env_float("MAIL_RATE_PER_SECOND", 0)  # 0: no cap
     MAIL_CONNECTIONS = _env_int("MAIL_CONNECTIONS", 1)
     MAIL_POLL_SECONDS = _env_float("MAIL_POLL_SECONDS", 5)
+    # mail work/drain run at least this nice (0-19): sending is background work, so
+    # web requests and anything else on the machine get a CPU first.
+    MAIL_WORKER_NICE = _env_int("MAIL_WORKER_NICE", 10)
 
     # When timed messages go out.
     STREAM_LINK_LEAD_HOURS = _env_float("STREAM_LINK_LEAD_HOURS", 24)
@@ -198,6 +201,7 @@ class TestConfig(Config):
     SIGNUP_RATE_LIMIT = "1000 per minute"
     LOCAL_MAILBOX = True
     MAIL_SERVER = None
+    MAIL_WORKER_NICE = 0  # drain runs inside the test process
     BASE_URL = "http://localhost"
     SESSION_COOKIE_SECURE = False
 

@@ -9,13 +9,16 @@ sent. A cold `flask mail drain` (as from cron) is measured too, for reference:
 it includes starting Python and the app (about 0.9 s per process here).
 
     python bench/mail_throughput.py [--messages 10000] [--processes 4] [--connections 1] [--runs 5]
+                                    [--nice N]
 
 The plain loop and the outbox are run in turn, --runs times, and the best of each is
 compared: on this machine the same run can take a third longer from one minute to the
 next (the host's load), and that hits either side by chance. Every run is printed,
 with the time the SMTP sink ran and waited for a CPU: the outbox's workers and
 PostgreSQL share this machine's two cores with the sink, which then waits for a CPU
-and spends more CPU per email than beside the lighter plain loop.
+and spends more CPU per email than beside the lighter plain loop. The workers run at
+the niceness they run at in production (MAIL_WORKER_NICE, 10: background work yields
+the CPU to the web app, and here to the sink); --nice 0 runs them at the sink's priority.
 
 Needs PostgreSQL (several workers claim with SKIP LOCKED): BENCH_DATABASE_URL,
 default postgresql+psycopg://postgres@127.0.0.1:5432/test, in a schema of its own.
@@ -250,7 +253,11 @@ def main() -> None:
                         "each adds about 3 MB to a worker)")
     parser.add_argument("--runs", type=int, default=5, help="alternated runs of the plain loop "
                         "and the outbox; the best of each is compared")
+    parser.add_argument("--nice", type=int, default=None, help="the workers' MAIL_WORKER_NICE "
+                        "(default: the app's, 10)")
     args = parser.parse_args()
+    if args.nice is not None:
+        os.environ["MAIL_WORKER_NICE"] = str(args.nice)  # the workers inherit the environment
     app = make_app()
     prepare(app, args.messages)
     port = free_port()
@@ -258,7 +265,8 @@ def main() -> None:
     total_connections = args.processes * args.connections
     n = args.messages
     print(f"messages: {n}, connections: {total_connections} ({args.processes} processes × "
-          f"{args.connections}), {args.runs} alternated runs", flush=True)
+          f"{args.connections}), {args.runs} alternated runs; workers at nice "
+          f"{app.config['MAIL_WORKER_NICE']}, the plain loop and the sink at {os.nice(0)}", flush=True)
     baselines, runs, peaks = [], [], []
     try:
         messages = rendered(app)

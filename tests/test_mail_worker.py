@@ -1,4 +1,4 @@
-"""The mail worker as a real process: killed mid-batch, stopped by SIGTERM, run three at once."""
+"""The mail worker as a real process: killed mid-batch, stopped, three at once, niced."""
 
 from __future__ import annotations
 
@@ -140,3 +140,34 @@ def test_three_workers_on_postgresql_send_each_of_2000_messages_exactly_once(app
     assert len(smtp.messages) == 2000 and len(ids) == 2000 and max(ids.values()) == 1
     sent_by = [int(out.split("sent ")[1].split(",")[0]) for out in outputs]
     assert sum(sent_by) == 2000 and sum(1 for n in sent_by if n > 0) >= 2, sent_by
+
+
+def niceness(pid: int) -> int:
+    """A process's niceness, as Linux reports it (field 19 of /proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[16])
+
+
+def test_the_worker_runs_at_the_configured_niceness(app, smtp):
+    worker = start_worker(app, smtp, MAIL_WORKER_NICE=7)
+    try:
+        assert worker.stdout.readline().startswith("mail worker: running at nice 7")
+        assert niceness(worker.pid) == 7
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.communicate(timeout=30)
+
+
+def test_a_worker_started_nicer_stays_as_nice():
+    script = ("import os; os.nice(12); from webapp.cli import run_at_niceness; "
+              "print(run_at_niceness(7), os.getpriority(os.PRIO_PROCESS, 0))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.split() == ["12", "12"], done.stderr
+
+
+@pytest.mark.parametrize("value", [20, -1, "10"])
+def test_a_niceness_out_of_range_is_refused_by_name(app, runner, value):
+    app.config["MAIL_WORKER_NICE"] = value
+    result = runner.invoke(args=["mail", "drain"])
+    assert result.exit_code == 1
+    assert f"MAIL_WORKER_NICE must be a whole number from 0 to 19, not {value!r}" in result.output

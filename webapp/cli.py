@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -112,6 +113,7 @@ def drain_command(connections: int | None) -> None:
     from webapp.mail.delivery import drain
 
     app = current_app._get_current_object()
+    run_at_niceness(app.config["MAIL_WORKER_NICE"])
     with single_worker_on_sqlite(app):
         stats = drain(app, _connections(app, connections))
     peak = _peak_memory_mb()
@@ -130,6 +132,7 @@ def work_command(connections: int | None) -> None:
     from webapp.mail.delivery import work
 
     app = current_app._get_current_object()
+    niceness = run_at_niceness(app.config["MAIL_WORKER_NICE"])
     stop = threading.Event()
 
     def request_stop(signum, frame) -> None:
@@ -139,10 +142,25 @@ def work_command(connections: int | None) -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     with single_worker_on_sqlite(app):
-        click.echo("mail worker: running" + ("" if app.config.get("MAIL_SERVER")
-                                             else " (no MAIL_SERVER: mail is kept locally)"))
+        click.echo(f"mail worker: running at nice {niceness}" + (
+            "" if app.config.get("MAIL_SERVER") else " (no MAIL_SERVER: mail is kept locally)"))
         work(app, stop, _connections(app, connections))
     click.echo(f"mail worker: stopped; peak memory {_peak_memory_mb()} MB")
+
+
+def run_at_niceness(wanted: int) -> int:
+    """Lower this process's CPU priority to ``wanted`` (MAIL_WORKER_NICE) unless it
+    already runs lower, and return the niceness it runs at. Sending mail is background
+    work: on a shared machine the web app's requests get a CPU first. Call it before
+    any thread starts: on Linux each thread has its own niceness and new threads
+    inherit their creator's."""
+    if not isinstance(wanted, int) or not 0 <= wanted <= 19:
+        raise click.ClickException(f"MAIL_WORKER_NICE must be a whole number from 0 to 19, "
+                                   f"not {wanted!r}")
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if wanted > current:
+        os.setpriority(os.PRIO_PROCESS, 0, wanted)
+    return max(wanted, current)
 
 
 def _peak_memory_mb() -> int:
