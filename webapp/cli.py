@@ -151,9 +151,9 @@ def work_command(connections: int | None) -> None:
 def run_at_niceness(wanted: int) -> int:
     """Lower this process's CPU priority to ``wanted`` (MAIL_WORKER_NICE) unless it
     already runs lower, and return the niceness it runs at. Sending mail is background
-    work: on a shared machine the web app's requests get a CPU first. Call it before
-    any thread starts: on Linux each thread has its own niceness and new threads
-    inherit their creator's."""
+    work: on a shared machine the web app's requests get a CPU first. Call it in the
+    main thread before the worker starts its threads: on Linux each thread has its own
+    niceness, and a new thread inherits its creator's."""
     if not isinstance(wanted, int) or not 0 <= wanted <= 19:
         raise click.ClickException(f"MAIL_WORKER_NICE must be a whole number from 0 to 19, "
                                    f"not {wanted!r}")
