@@ -15,10 +15,11 @@ The plain loop and the outbox are run in turn, --runs times, and the best of eac
 compared: on this machine the same run can take a third longer from one minute to the
 next (the host's load), and that hits either side by chance. Every run is printed,
 with the time the SMTP sink ran and waited for a CPU: the outbox's workers and
-PostgreSQL share this machine's two cores with the sink, which then waits for a CPU
-and spends more CPU per email than beside the lighter plain loop. The workers run at
-the niceness they run at in production (MAIL_WORKER_NICE, 10: background work yields
-the CPU to the web app, and here to the sink); --nice 0 runs them at the sink's priority.
+PostgreSQL share this machine's two cores with the sink, which then waits for a CPU,
+or for a worker (they need about three times the plain client's CPU per email). The
+workers run at their production niceness (MAIL_WORKER_NICE, 10: background work
+yields the CPU to the web app, and here to the sink); --nice 0 runs them at the
+sink's priority.
 
 Needs PostgreSQL (several workers claim with SKIP LOCKED): BENCH_DATABASE_URL,
 default postgresql+psycopg://postgres@127.0.0.1:5432/test, in a schema of its own.
