@@ -10,7 +10,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 
 from webapp import extensions
-from webapp.extensions import babel, csrf, db, limiter, select_locale
+from webapp.extensions import babel, csrf, limiter, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +58,7 @@ def create_app(config_class: type | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     """Bind the unbound extensions to ``app``."""
-    db.init_app(app)
+    extensions.db.init_app(app)  # (webapp.db is the unit of work)
     extensions.mail.init_app(app)  # (webapp.mail is the email package)
     csrf.init_app(app)
     babel.init_app(
@@ -76,7 +76,7 @@ def init_migrations(app: Flask) -> None:
     if "migrate" not in app.extensions:
         from flask_migrate import Migrate
 
-        Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+        Migrate(app, extensions.db, directory=str(ROOT / "migrations"), render_as_batch=True)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from webapp import clock
 from webapp.models import Registration, RegistrationKind
 from webapp.timefmt import in_zone
+from webapp.urls import site_host
 
 
 def registration_calendar(registration: Registration) -> bytes:
@@ -18,9 +19,7 @@ def registration_calendar(registration: Registration) -> bytes:
     cal.add("prodid", "-//Webinar Desk//webinar-desk//EN")
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
-    from webapp.mail.render import mail_domain  # here: render imports this module
-
-    host = mail_domain()
+    host = site_host()
     stamp = clock.now()
     for part in registration.followable_parts:
         item = VEvent()

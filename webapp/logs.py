@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import re
 
-# /p/<token>, /watch/<token>, /confirm/<token> and anything below them.
-_TOKEN_IN_PATH = re.compile(r"/(p|watch|confirm)/[^/\s?\"]+")
+from webapp.tokens import PURPOSES
+
+# /p/<token>, /watch/<token>, ... (every path a signed link's token appears in).
+_TOKEN_IN_PATH = re.compile(
+    "(" + "|".join(re.escape(p.path_prefix) for p in PURPOSES.values()) + r")[^/\s?\"]+")
 
 
 def redact(text: str) -> str:
     """``/watch/WzEs...`` -> ``/watch/[token]``."""
-    return _TOKEN_IN_PATH.sub(lambda m: f"/{m.group(1)}/[token]", text)
+    return _TOKEN_IN_PATH.sub(lambda m: f"{m.group(1)}[token]", text)
 
 
 class RedactTokens(logging.Filter):

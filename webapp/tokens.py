@@ -1,39 +1,64 @@
-"""Signed links: one salt per purpose, holding the registration id and token version.
+"""Signed links: one registry of purposes, read by the pages, the emails and the logs.
 
-A token names a registration by its id and the token version it was made for,
-signed with the application's secret. An id alone opens nothing, and bumping
-``Registration.token_version`` revokes every link made before. itsdangerous
-compares signatures in constant time.
+A token names a row (a registration) by its id and the token version it was
+made for, signed with the application's secret and the purpose's own salt
+(itsdangerous; signatures compared in constant time). An id alone opens nothing,
+and bumping the row's ``token_version`` revokes every link made before.
+
+``PURPOSES`` is the one list of link purposes: its salt, the page that reads
+it and the path under which tokens appear (the log redaction removes them there).
+``EMAIL_LINKS`` names the links an email may hold, each a purpose and a page.
 """
 
 from __future__ import annotations
 
-import hmac
+from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from itsdangerous.encoding import base64_encode
-from itsdangerous.serializer import Serializer
 
 from webapp.extensions import db
 from webapp.models import Registration
 
-PURPOSES = ("participant", "watch", "confirm-email")
+
+@dataclass(frozen=True)
+class Purpose:
+    """What a kind of signed link is for."""
+
+    name: str
+    #: The page that reads the token (``url_for(endpoint, token=...)``).
+    endpoint: str
+    #: Paths below which the token appears, e.g. ``/p/``: removed from logs.
+    path_prefix: str
+
+    @property
+    def salt(self) -> str:
+        """Each purpose signs with its own salt: a token of one opens nothing of another."""
+        return f"webinar-desk/{self.name}"
 
 
-def _serializer(purpose: str) -> URLSafeSerializer:
-    """The serializer for one purpose; each has its own salt."""
-    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+PURPOSES: dict[str, Purpose] = {purpose.name: purpose for purpose in (
+    Purpose("participant", "participant.home", "/p/"),
+    Purpose("watch", "participant.watch", "/watch/"),
+    Purpose("confirm-email", "participant.confirm_email", "/confirm/"),
+)}
 
 
-class _Serializer(URLSafeSerializer):
-    """itsdangerous' URL-safe serializer without its attempt to compress: a payload of
-    two numbers never gets shorter, and zlib costs more than the signature. The tokens
-    are the same as before, and compressed ones are still read."""
+@dataclass(frozen=True)
+class EmailLink:
+    """A link an email template can hold: ``links.<name>``."""
 
-    def dump_payload(self, obj) -> bytes:
-        return base64_encode(Serializer.dump_payload(self, obj))  # the JSON, not compressed
+    purpose: str
+    endpoint: str
+
+
+EMAIL_LINKS: dict[str, EmailLink] = {
+    "participant": EmailLink("participant", "participant.home"),
+    "cancel": EmailLink("participant", "participant.confirm_cancel"),
+    "watch": EmailLink("watch", "participant.watch"),
+    "confirm": EmailLink("confirm-email", "participant.confirm_email"),
+}
 
 
 @lru_cache(maxsize=32)
@@ -41,44 +66,17 @@ def _serializer_for(secret: str, purpose: str) -> URLSafeSerializer:
     """Built once per secret and purpose (building one costs more than signing)."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return _Serializer(secret, salt=f"webinar-desk/{purpose}")
+    return URLSafeSerializer(secret, salt=PURPOSES[purpose].salt)
+
+
+def _serializer(purpose: str) -> URLSafeSerializer:
+    """The serializer for one purpose under the current secret."""
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
 
 
 def make_token(purpose: str, registration: Registration) -> str:
     """A signed token for ``registration`` at its current token version."""
-    return _make(current_app.config["SECRET_KEY"], purpose, registration.id,
-                 registration.token_version)
-
-
-def sign_token(purpose: str, registration: Registration) -> str:
-    """The same token, signed anew and not remembered: for emails, where each link
-    is made once (remembering thousands of them would only hold memory)."""
-    return _sign(current_app.config["SECRET_KEY"], purpose, registration.id,
-                 registration.token_version)
-
-
-def _sign(secret: str, purpose: str, registration_id: int, version: int) -> str:
-    """What ``_serializer_for(secret, purpose).dumps([registration_id, version])`` gives
-    (a test holds the two together), written directly: the payload of two numbers needs
-    no JSON encoder, and the signer's key is derived once rather than for every link.
-    A mail worker signs two links per email; this takes a quarter of the time."""
-    if type(registration_id) is not int or type(version) is not int:
-        return _serializer_for(secret, purpose).dumps([registration_id, version])
-    payload = base64_encode(f"[{registration_id},{version}]")
-    mac = _keyed_mac(secret, purpose).copy()
-    mac.update(payload)
-    return (payload + b"." + base64_encode(mac.digest())).decode("ascii")
-
-
-@lru_cache(maxsize=32)
-def _keyed_mac(secret: str, purpose: str) -> hmac.HMAC:
-    """The HMAC of the purpose's itsdangerous signer, with its derived key already in."""
-    signer = _serializer_for(secret, purpose).make_signer()
-    return hmac.new(signer.derive_key(), digestmod=signer.algorithm.digest_method)
-
-
-# Tokens are deterministic: a page asked for again and again signs its links once.
-_make = lru_cache(maxsize=4096)(_sign)
+    return _serializer(purpose).dumps([registration.id, registration.token_version])
 
 
 def read_payload(purpose: str, token: str) -> tuple[int, int] | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import abort, current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -66,9 +67,39 @@ class WebRegistrationForm(FlaskForm):
         except EmailNotValidError:
             raise ValidationError(_l("Please enter a valid email address, like name@example.org."))
 
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then the anti-bot checks: a filled honeypot is refused (400);
+        a form sent too fast, or shown too long ago, is asked to be sent again."""
+        if self.website.data:
+            abort(400)
+        valid = super().validate(extra_validators)
+        problem = self.timing_problem()
+        if problem:
+            self.form_errors.append(problem)
+        if not valid or problem:
+            self.stamp()  # the form is shown again: it starts now
+        return valid and not problem
+
+    def person(self) -> dict[str, str]:
+        """The sign-up's values, as the registration service takes them."""
+        return {"name": self.name.data, "email": self.email.data,
+                "organisation": self.organisation.data or ""}
+
     def stamp(self) -> None:
         """Record now as the instant the form was shown."""
         self.started.data = _started_serializer().dumps(int(clock.now().timestamp()))
+
+    def timing_problem(self) -> str | None:
+        """A message when the form was sent too fast (a bot) or is too old to trust."""
+        elapsed = self.seconds_since_shown()
+        config = current_app.config
+        if elapsed is None:
+            return _("Please send the form again.")
+        if elapsed < config["SIGNUP_MIN_FILL_SECONDS"]:
+            return _("That was very fast. Please check the form and send it again.")
+        if elapsed > config["SIGNUP_FORM_MAX_AGE_SECONDS"]:
+            return _("The form was open for a long time. Please check it and send it again.")
+        return None
 
     def seconds_since_shown(self) -> float | None:
         """Seconds since the form was shown, or None if the stamp is missing or forged."""
@@ -79,8 +110,3 @@ class WebRegistrationForm(FlaskForm):
         if not isinstance(shown, int):
             return None
         return clock.now().timestamp() - shown
-
-    def looks_automated(self) -> bool:
-        """The honeypot is filled."""
-        return bool(self.website.data)
-

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
@@ -21,7 +20,9 @@ from markupsafe import escape
 from webapp import clock
 from webapp.calendar import registration_calendar
 from webapp.models import MailKind, OutboxMessage
-from webapp.tokens import sign_token
+from webapp.tokens import EMAIL_LINKS
+from webapp.tokens import make_token as sign_token
+from webapp.urls import site_host
 
 
 def _subject(row: OutboxMessage) -> str:
@@ -43,17 +44,7 @@ def _subject(row: OutboxMessage) -> str:
 def message_id(row: OutboxMessage) -> str:
     """A Message-ID that stays the same across retries of the row."""
     digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:16]
-    return f"<wd.{row.id}.{digest}@{mail_domain()}>"
-
-
-def mail_domain() -> str:
-    """The host name of BASE_URL, for Message-IDs and calendar UIDs."""
-    return _host_of(current_app.config["BASE_URL"])
-
-
-@lru_cache(maxsize=8)
-def _host_of(url: str) -> str:
-    return urlsplit(url).hostname or "localhost"
+    return f"<wd.{row.id}.{digest}@{site_host()}>"
 
 
 def mail_context(app):
@@ -66,12 +57,7 @@ def mail_context(app):
 _MARK = {key: f"\ue000{key}\ue001" for key in ("name", "participant", "cancel", "watch", "confirm")}
 _TOKEN = "WDTOKENWD"  # upper case: no slug, host or token part can hold it
 # Which link needs which token, and the endpoint that serves it.
-_LINKS = {
-    "participant": ("participant", "participant.home"),
-    "cancel": ("participant", "participant.confirm_cancel"),
-    "watch": ("watch", "participant.watch"),
-    "confirm": ("confirm-email", "participant.confirm_email"),
-}
+_LINKS = {name: (link.purpose, link.endpoint) for name, link in EMAIL_LINKS.items()}
 
 
 class _Placeholders:

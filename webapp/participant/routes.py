@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from webapp.calendar import registration_calendar
-from webapp.extensions import db
+from webapp.db import transactional
 from webapp.htmx import redirect_to
 from webapp.models import Registration
 from webapp.participant import bp
-from webapp.services import DomainError, commit_with_retry
+from webapp.services import DomainError
 from webapp.services.privacy import delete_registration
 from webapp.services.registrations import cancel_registration, confirm_email_address
 from webapp.tokens import make_token, read_token
@@ -69,10 +69,11 @@ def confirm_cancel(token: str):
 
 
 @bp.post("/p/<token>/cancel")
+@transactional
 def cancel(token: str):
     """Cancel the registration (CSRF-protected)."""
     registration = _registration(token)
-    commit_with_retry(lambda: cancel_registration(registration))
+    cancel_registration(registration)
     flash(_("Your registration has been cancelled."), "success")
     return redirect_to(url_for("participant.home", token=token))
 
@@ -84,11 +85,12 @@ def confirm_delete(token: str):
 
 
 @bp.post("/p/<token>/delete")
+@transactional
 def delete(token: str):
     """Delete the registration and everything about the participant (CSRF-protected)."""
     registration = _registration(token)
     slug = registration.event.slug
-    commit_with_retry(lambda: delete_registration(registration))
+    delete_registration(registration)
     flash(_("Your registration and your personal data have been deleted."), "success")
     return redirect_to(url_for("public.event_page", slug=slug))
 
@@ -100,15 +102,14 @@ def confirm_email(token: str):
 
 
 @bp.post("/confirm/<token>")
+@transactional
 def confirm_email_post(token: str):
     """Confirm the address; the registration now counts."""
     registration = _registration(token, "confirm-email")
     try:
-        commit_with_retry(lambda: confirm_email_address(registration))
+        confirm_email_address(registration)
     except DomainError as error:
-        db.session.rollback()
-        return render_template("participant/confirm_email.html", registration=registration,
-                               event=registration.event, token=token, form=FlaskForm(),
-                               notice=error.message), error.status
+        return _page("participant/confirm_email.html", token, "confirm-email",
+                     notice=error.message), error.status
     flash(_("Thank you: your email address is confirmed and you are registered."), "success")
     return redirect_to(url_for("participant.home", token=make_token("participant", registration)))

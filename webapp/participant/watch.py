@@ -7,9 +7,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from webapp import clock, timefmt
+from webapp.db import transactional
 from webapp.errors.handlers import render_error
 from webapp.htmx import is_htmx
-from webapp.services import commit_with_retry
 from webapp.models import EventStatus, RegistrationStatus, ViewMode
 from webapp.participant import bp
 from webapp.services.watch import (
@@ -59,6 +59,7 @@ def refused(error: Refused):
 
 
 @bp.get("/watch/<token>")
+@transactional
 def watch(token: str):
     """Before, live, pause or after: the page follows the programme by itself."""
     registration, event = _access(token)
@@ -72,8 +73,7 @@ def watch(token: str):
         raise Refused(410, _("The event is over and no recording is available."))
     player_url = None
     if view.state is WatchState.LIVE:
-        commit_with_retry(lambda: record_view(registration, view.live_part, ViewMode.LIVE,
-                                              request.remote_addr))
+        record_view(registration, view.live_part, ViewMode.LIVE, request.remote_addr)
         player_url = media_url(event, event.stream_url) if event.stream_url else None
     countdown = (timefmt.countdown(view.next_part.starts_at, clock.now())
                  if view.state is WatchState.BEFORE else None)
@@ -110,6 +110,7 @@ def _personal_page(event, view, token: str, **context):
 
 
 @bp.get("/watch/<token>/recording/<int:part_id>")
+@transactional
 def recording(token: str, part_id: int):
     """One part's recording, until the expiry."""
     registration, event = _access(token)
@@ -122,8 +123,7 @@ def recording(token: str, part_id: int):
         abort(404)
     part, url = found
     allow_frames_from(url)
-    commit_with_retry(lambda: record_view(registration, part, ViewMode.RECORDING,
-                                          request.remote_addr))
+    record_view(registration, part, ViewMode.RECORDING, request.remote_addr)
     return render_template(
         "participant/recording.html", registration=registration, event=event, view=view,
         token=token, part=part, player_url=media_url(event, url, until=view.expires_at),

@@ -6,16 +6,16 @@ from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp import clock
-from webapp.extensions import db, limiter
+from webapp.db import transactional
+from webapp.extensions import limiter
 from webapp.forms.registration import FIELDS, WebRegistrationForm
 from webapp.htmx import redirect_to, render
-from webapp.mail.outbox import notify_link_resent
 from webapp.models import Event, RegistrationStatus, RegistrationWindow
 from webapp.public import bp
-from webapp.services import DomainError, commit_with_retry
+from webapp.services import DomainError
 from webapp.services.events import get_public_event, list_public_events
 from webapp.services.registrations import (
-    AlreadyRegistered,
+    SignUp,
     check_registration_open,
     register_web_participant,
     web_places_left,
@@ -41,41 +41,19 @@ def event_page(slug: str):
 
 @bp.post("/events/<slug>/register")
 @limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"])
+@transactional
 def register(slug: str):
     """Sign up as a web participant (full page without JS, the sign-up fragment with HTMX)."""
     event = get_public_event(slug)
     form = WebRegistrationForm()
     try:
         check_registration_open(event)
+        if not form.validate():
+            return _signup_response(event, form, status=422)
+        signed_up = register_web_participant(event, **form.person())
     except DomainError as error:
         return _signup_response(event, form, notice=error.message, status=error.status)
-    if form.looks_automated():
-        abort(400)
-    problem = _timing_problem(form)
-    if not form.validate() or problem:
-        if problem:
-            form.form_errors.append(problem)
-        form.stamp()
-        return _signup_response(event, form, status=422)
-    try:
-        registration = commit_with_retry(lambda: register_web_participant(
-            event, name=form.name.data, email=form.email.data,
-            organisation=form.organisation.data or "",
-        ))
-    except AlreadyRegistered as error:
-        db.session.rollback()
-        notice, existing = error.message, error.registration
-        if existing is not None:
-            commit_with_retry(lambda: notify_link_resent(existing))
-            notice += " " + _("We have sent the personal link to this address again.")
-        return _signup_response(event, form, notice=notice, done=True)
-    except DomainError as error:
-        db.session.rollback()
-        return _signup_response(event, form, notice=error.message, status=error.status)
-    if registration.status is RegistrationStatus.PENDING:
-        return redirect_to(url_for("public.check_email", slug=slug))
-    flash(_("You are registered. Keep this page's address: it is your personal link."), "success")
-    return redirect_to(url_for("participant.home", token=make_token("participant", registration)))
+    return _signed_up(event, form, signed_up)
 
 
 @bp.get("/events/<slug>/check-your-email")
@@ -105,17 +83,17 @@ def privacy():
     return render_template("public/privacy.html")
 
 
-def _timing_problem(form: WebRegistrationForm) -> str | None:
-    """A message when the form was sent too fast (a bot) or is too old to trust."""
-    elapsed = form.seconds_since_shown()
-    config = current_app.config
-    if elapsed is None:
-        return _("Please send the form again.")
-    if elapsed < config["SIGNUP_MIN_FILL_SECONDS"]:
-        return _("That was very fast. Please check the form and send it again.")
-    if elapsed > config["SIGNUP_FORM_MAX_AGE_SECONDS"]:
-        return _("The form was open for a long time. Please check it and send it again.")
-    return None
+def _signed_up(event: Event, form: WebRegistrationForm, signed_up: SignUp):
+    """Where a sign-up leads: the participant's page, "check your email", or "already"."""
+    registration = signed_up.registration
+    if signed_up.already_registered:
+        notice = " ".join((_("This email address is already registered for this event."),
+                           _("We have sent the personal link to this address again.")))
+        return _signup_response(event, form, notice=notice, done=True)
+    if registration.status is RegistrationStatus.PENDING:
+        return redirect_to(url_for("public.check_email", slug=event.slug))
+    flash(_("You are registered. Keep this page's address: it is your personal link."), "success")
+    return redirect_to(url_for("participant.home", token=make_token("participant", registration)))
 
 
 def _signup_response(event: Event, form: WebRegistrationForm, *, notice: str | None = None,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
 from webapp.extensions import db
 from webapp.mail.outbox import (
     notify_cancellation,
     notify_confirm_email,
+    notify_link_resent,
     notify_registration_confirmed,
 )
 from webapp.models import (
@@ -37,14 +39,13 @@ class EventFull(DomainError):
     status = 409
 
 
-class AlreadyRegistered(DomainError):
-    """This email is already registered for the event."""
+@dataclass
+class SignUp:
+    """The outcome of a web sign-up: a new (or renewed) registration, or the one
+    that already held the address (whose personal link was sent again)."""
 
-    status = 200
-
-    def __init__(self, message: str, registration: Registration | None = None):
-        super().__init__(message)
-        self.registration = registration
+    registration: Registration
+    already_registered: bool = False
 
 
 def window_message(event: Event, window: RegistrationWindow) -> str:
@@ -97,54 +98,60 @@ def _lock_event(event: Event) -> None:
 
 def register_web_participant(
     event: Event, *, name: str, email: str, organisation: str
-) -> Registration:
+) -> SignUp:
     """Register ``email`` as a web participant of ``event``.
 
-    Raises RegistrationClosed, EventFull or AlreadyRegistered. A cancelled
-    registration of the same address is taken up again, with a new token
-    version so that links to the cancelled one stay dead. With double opt-in
-    the registration waits, pending, for its address to be confirmed.
-    The confirmation (or confirm-your-address) email is enqueued with it.
+    Raises RegistrationClosed or EventFull. An address already registered is not
+    registered again: its personal link is sent to it again instead (at most once
+    per RESEND_LINK_INTERVAL_MINUTES). A cancelled registration of the same address
+    is taken up again, with a new token version so that links to the cancelled one
+    stay dead. With double opt-in the registration waits, pending, for its address
+    to be confirmed. The confirmation (or confirm-your-address) email is enqueued with it.
     """
     check_registration_open(event)
-    _lock_event(event)
+    _lock_event(event)  # the lock makes the look-up below see every earlier sign-up
     existing = db.session.scalar(
         select(Registration).where(
             Registration.event_id == event.id, Registration.email == email
         )
     )
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
-        raise AlreadyRegistered(
-            _("This email address is already registered for this event."), existing)
+        notify_link_resent(existing)
+        return SignUp(existing, already_registered=True)
     if web_places_left(event) == 0:
         raise EventFull(_("Sorry, all web places for this event are taken."))
-    now = clock.now()
-    status = (RegistrationStatus.PENDING if event.require_email_confirmation
-              else RegistrationStatus.REGISTERED)
     if existing is not None:
-        registration = existing
-        registration.name, registration.organisation = name, organisation
-        registration.kind, registration.status = RegistrationKind.WEB, status
-        registration.consent_at, registration.cancelled_at = now, None
-        registration.created_at, registration.email_confirmed_at = now, None
-        registration.token_version += 1
-        db.session.flush()
+        registration = _renew(existing, name=name, organisation=organisation)
     else:
         registration = Registration(
             event=event, email=email, name=name, organisation=organisation,
-            kind=RegistrationKind.WEB, status=status, consent_at=now, created_at=now,
+            kind=RegistrationKind.WEB, status=_first_status(event), consent_at=clock.now(),
+            created_at=clock.now(),
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(registration)
-        except IntegrityError:
-            raise AlreadyRegistered(
-                _("This email address is already registered for this event.")
-            ) from None
-    if status is RegistrationStatus.PENDING:
+        db.session.add(registration)
+        db.session.flush()
+    if registration.status is RegistrationStatus.PENDING:
         notify_confirm_email(registration)
     else:
         notify_registration_confirmed(registration)
+    return SignUp(registration)
+
+
+def _first_status(event: Event) -> RegistrationStatus:
+    """Pending until the address is confirmed (double opt-in), else registered at once."""
+    return (RegistrationStatus.PENDING if event.require_email_confirmation
+            else RegistrationStatus.REGISTERED)
+
+
+def _renew(registration: Registration, *, name: str, organisation: str) -> Registration:
+    """A cancelled registration taken up again, under a new token version."""
+    now = clock.now()
+    registration.name, registration.organisation = name, organisation
+    registration.kind, registration.status = RegistrationKind.WEB, _first_status(registration.event)
+    registration.consent_at, registration.cancelled_at = now, None
+    registration.created_at, registration.email_confirmed_at = now, None
+    registration.token_version += 1
+    db.session.flush()
     return registration
 
 
