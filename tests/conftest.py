@@ -3,6 +3,7 @@ a clean database per test, a movable clock, and event factories."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from config import TestConfig
 from webapp import create_app
 from webapp.extensions import db, limiter
 from webapp.services.event_import import import_event, load_event_file
-from webapp.services.watch import clear_event_cache
+from webapp.watch_fastpath import clear_caches
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "examples" / "nordic-seminar-trafficking-2021.yaml"
@@ -71,7 +72,7 @@ def _context(app):
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
         limiter.reset()
-        clear_event_cache()
+        clear_caches()
 
 
 @pytest.fixture
@@ -113,6 +114,72 @@ def reference_event():
     event = import_event(load_event_file(REFERENCE))
     db.session.commit()
     return event
+
+
+# --- factories: a few lines make any event, registration or email a test needs ---
+
+
+@pytest.fixture
+def make_event():
+    """``make_event(slug="x", language="sv", web_capacity=2)``: the reference event's
+    document (Helsinki, 18 Nov 2021: Parts I and III streamed, Part II on site only)
+    with the given top-level fields changed, imported and committed."""
+    import yaml
+
+    from webapp.services.event_import import parse_event_text
+
+    def make(**fields):
+        document = yaml.safe_load(REFERENCE.read_text())
+        document.update({k: v for k, v in fields.items()})
+        event = import_event(parse_event_text(json.dumps(document, default=str), "test.json"))
+        db.session.commit()
+        return event
+
+    return make
+
+
+@pytest.fixture
+def make_registration():
+    """``make_registration(event, status="pending", kind="on_site", email=...)``:
+    a committed registration in any state (web and registered by default)."""
+    from webapp.models import Registration, RegistrationKind, RegistrationStatus
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(event, *, status: str = "registered", kind: str = "web", **fields):
+        number = next(counter)
+        values = {"email": f"person{number}@example.org", "name": f"Person {number}",
+                  "organisation": "", "consent_at": event.registration_opens_at}
+        values.update(fields)
+        registration = Registration(event=event, kind=RegistrationKind(kind),
+                                    status=RegistrationStatus(status), **values)
+        if status == "cancelled":
+            registration.cancelled_at = registration.consent_at
+        db.session.add(registration)
+        db.session.commit()
+        return registration
+
+    return make
+
+
+@pytest.fixture
+def make_outbox():
+    """``make_outbox(registration, "stream_link", status="failed", last_error="550 ...")``:
+    a committed outbox row."""
+    from webapp.models import MailKind, MailStatus, OutboxMessage
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(registration, kind: str = "confirmation", *, status: str = "queued", **fields):
+        row = OutboxMessage(
+            idempotency_key=f"test:{kind}:{registration.id}:{next(counter)}",
+            kind=MailKind(kind), status=MailStatus(status), registration_id=registration.id,
+            event_id=registration.event_id, context={}, attempts=0, **fields)
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    return make
 
 
 def _stamp_now() -> str:

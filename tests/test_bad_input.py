@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Event, OutboxMessage, Registration, RegistrationKind
+from webapp.models import Event, OutboxMessage, Registration
 from webapp.services.event_import import EventImportError, import_event, parse_event_text
 from webapp.tokens import make_token
 from tests.conftest import REFERENCE, SignUp
@@ -41,13 +41,10 @@ def counts() -> tuple[int, int, int]:
 
 
 @pytest.fixture
-def target(client, reference_event, travel):
+def target(client, reference_event, travel, make_registration):
     """An open event, an existing registration, and real hidden fields to mix in."""
     travel("2021-11-10 12:00")
-    registration = Registration(event=reference_event, email="exists@example.org", name="E",
-                                kind=RegistrationKind.WEB, consent_at=reference_event.starts_at)
-    db.session.add(registration)
-    db.session.commit()
+    registration = make_registration(reference_event, email="exists@example.org", name="E")
     hidden = SignUp(client, reference_event.slug).form_fields()
     return reference_event, registration, hidden
 

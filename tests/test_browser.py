@@ -160,15 +160,10 @@ def test_cancel_from_the_participant_page(browser, live_server, open_event, page
     page.close()
 
 
-def test_watch_page_switches_to_the_player_without_a_reload(app, browser, live_server, reference_event, travel, page_errors):
-    from webapp.models import RegistrationKind
+def test_watch_page_switches_to_the_player_without_a_reload(app, browser, live_server, reference_event, travel, page_errors, make_registration):
     from webapp.tokens import make_token
-    from datetime import datetime, timezone
 
-    registration = Registration(event=reference_event, email="v@example.org", name="Viewer",
-                                kind=RegistrationKind.WEB, consent_at=datetime.now(timezone.utc))
-    db.session.add(registration)
-    db.session.commit()
+    registration = make_registration(reference_event, email="v@example.org", name="Viewer")
     app.config["WATCH_POLL_SECONDS"] = 1
     try:
         travel("2021-11-18 09:40")

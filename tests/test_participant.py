@@ -7,7 +7,7 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Registration, RegistrationKind, RegistrationStatus
+from webapp.models import Registration, RegistrationStatus
 from webapp.tokens import make_token, read_token
 from tests.conftest import extract, text_of
 
@@ -91,15 +91,8 @@ def test_calendar_holds_the_followable_parts_in_event_time(signup, client, trave
     assert b"TZID=Europe/Helsinki" in response.data
 
 
-def test_on_site_participant_follows_every_part(reference_event, client):
-    from datetime import datetime, timezone
-
-    registration = Registration(
-        event=reference_event, email="expert@example.org", name="Expert",
-        kind=RegistrationKind.ON_SITE, consent_at=datetime.now(timezone.utc),
-    )
-    db.session.add(registration)
-    db.session.commit()
+def test_on_site_participant_follows_every_part(reference_event, client, make_registration):
+    registration = make_registration(reference_event, kind="on_site", name="Expert")
     calendar = Calendar.from_ical(
         client.get(f"/p/{make_token('participant', registration)}/calendar.ics").data)
     assert len(calendar.walk("VEVENT")) == 3

@@ -6,11 +6,9 @@ import json
 import logging
 
 import pytest
-from datetime import datetime, timezone
 
 
 from webapp.extensions import db
-from webapp.models import Registration, RegistrationKind
 from webapp.tokens import make_token
 
 
@@ -35,11 +33,9 @@ def test_pages_have_no_inline_script():
             assert 'style="' not in text, f"inline style in {template}"
 
 
-def test_the_watch_page_may_frame_only_the_stream_provider(client, reference_event, travel):
-    registration = Registration(event=reference_event, email="v@example.org", name="V",
-                                kind=RegistrationKind.WEB, consent_at=datetime.now(timezone.utc))
-    db.session.add(registration)
-    db.session.commit()
+def test_the_watch_page_may_frame_only_the_stream_provider(client, reference_event, travel,
+                                                          make_registration):
+    registration = make_registration(reference_event)
     travel("2021-11-18 10:30")
     response = client.get(f"/watch/{make_token('watch', registration)}")
     assert "frame-src https://stream.example.org;" in response.headers["Content-Security-Policy"]

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from webapp.extensions import db
-from webapp.models import Attendance, Registration, RegistrationKind, ViewMode, WatchNetwork
+from webapp.models import Attendance, Registration, ViewMode, WatchNetwork
 from webapp.services.watch import sign_media_url
 from webapp.tokens import make_token
 from tests.conftest import text_of
@@ -21,14 +21,9 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def watch_link(reference_event):
+def watch_link(reference_event, make_registration):
     """A registered web participant's watch link."""
-    registration = Registration(
-        event=reference_event, email="viewer@example.org", name="Viewer",
-        kind=RegistrationKind.WEB, consent_at=datetime(2021, 11, 1, tzinfo=timezone.utc),
-    )
-    db.session.add(registration)
-    db.session.commit()
+    registration = make_registration(reference_event, email="viewer@example.org", name="Viewer")
     return f"/watch/{make_token('watch', registration)}"
 
 

@@ -5,6 +5,7 @@ from webapp.models.events import (
     Audience,
     Contact,
     Event,
+    EventContent,
     EventStatus,
     ProgrammePart,
     RegistrationWindow,
@@ -17,7 +18,21 @@ from webapp.models.registrations import (
     RegistrationStatus,
 )
 
+# Tables that refer to an event but are not part of it as shown: rows about people
+# and the app's own bookkeeping. Changing them leaves the event's revision alone (a
+# sign-up must not empty every cache of its event). Every other table that refers to
+# an event holds EventContent (tests/test_watch_fastpath.py checks the mappers).
+NOT_EVENT_CONTENT = {
+    "registrations": "people, not the event: the watch page reads its one row each time",
+    "outbox": "emails about the event",
+    "schedule_marks": "the mail worker's bookkeeping",
+    "attendance": "who watched",
+    "watch_networks": "who watched from where",
+}
+
 __all__ = [
+    "EventContent",
+    "NOT_EVENT_CONTENT",
     "Attendance",
     "ViewMode",
     "WatchNetwork",

@@ -50,6 +50,20 @@ class RegistrationWindow(enum.Enum):
     CANCELLED = "cancelled"
 
 
+class EventContent:
+    """A row that is part of an event as shown (its programme, its contacts, ...).
+
+    Adding, changing or deleting one raises its event's ``revision``, which every
+    process-local cache of an event compares (webapp/watch_fastpath.py, the mail
+    render cache): a model holding such rows must take this mixin.
+    """
+
+    @property
+    def owning_event(self) -> Event | None:
+        """The event this row belongs to."""
+        return self.event
+
+
 class Series(db.Model):
     """Several events shown together (e.g. five dialogue meetings)."""
 
@@ -163,7 +177,7 @@ class Event(db.Model):
         return RegistrationWindow.OPEN
 
 
-class ProgrammePart(db.Model):
+class ProgrammePart(EventContent, db.Model):
     """One part of an event's programme."""
 
     __tablename__ = "programme_parts"
@@ -198,7 +212,7 @@ class ProgrammePart(db.Model):
         return self.streamed and self.audience is Audience.EVERYONE
 
 
-class Contact(db.Model):
+class Contact(EventContent, db.Model):
     """A person to ask about an event."""
 
     __tablename__ = "contacts"
@@ -221,13 +235,17 @@ class Contact(db.Model):
 
 @sa_event.listens_for(Session, "before_flush")
 def bump_event_revisions(session: Session, flush_context, instances) -> None:
-    """Any change to an event, one of its parts or contacts raises the event's revision."""
+    """Any change to an event or to its content (``EventContent``) raises its revision."""
     changed: set[Event] = set()
     for obj in list(session.dirty) + list(session.new) + list(session.deleted):
         if isinstance(obj, Event) and obj not in session.new and session.is_modified(obj):
             changed.add(obj)
-        elif isinstance(obj, (ProgrammePart, Contact)) and obj.event is not None:
-            if obj.event not in session.new:
-                changed.add(obj.event)
+        elif isinstance(obj, EventContent):
+            with session.no_autoflush:
+                event = obj.owning_event
+                if event is None and getattr(obj, "event_id", None) is not None:
+                    event = session.get(Event, obj.event_id)  # added by id alone
+            if event is not None and event not in session.new:
+                changed.add(event)
     for event in changed:
         event.revision = (event.revision or 1) + 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, make_response, render_template, request, session
+from flask import abort, current_app, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -12,14 +12,8 @@ from webapp.errors.handlers import render_error
 from webapp.htmx import is_htmx
 from webapp.models import EventStatus, RegistrationStatus, ViewMode
 from webapp.participant import bp
-from webapp.services.watch import (
-    also_clear,
-    WatchState,
-    load_for_watch,
-    media_url,
-    record_view,
-    watch_view,
-)
+from webapp.services.watch import WatchState, media_url, record_view, watch_view
+from webapp.watch_fastpath import load_for_watch, render_watch_page
 from webapp.security import allow_frames_from
 from webapp.timefmt import long_datetime
 from webapp.tokens import read_payload
@@ -80,33 +74,19 @@ def watch(token: str):
     return _personal_page(event, view, token, player_url=player_url, countdown=countdown)
 
 
-# The watch page is the same for every participant of an event at a given
-# moment but for the token: it is rendered once per state, language and
-# minute with a placeholder, and the token is filled in per request.
-_TOKEN_MARK = "WDWATCHTOKENWD"
-_page_cache: dict[tuple, str] = {}
-also_clear(_page_cache.clear)
-
-
 def _personal_page(event, view, token: str, **context):
-    """The watch page (or its state fragment for HTMX) for one participant."""
+    """The watch page (or its state fragment for HTMX) for one participant, rendered
+    once for everyone in the same state (see webapp/watch_fastpath.py)."""
     fragment = is_htmx()
     key = (event.id, event.revision, event.created_at, str(get_locale()), fragment, view.state,
            *(getattr(view, name) and getattr(view, name).id
              for name in ("live_part", "next_part", "unstreamed_part")),
            tuple(sorted(context.items())))
-    html = _page_cache.get(key)
-    if html is None or session.get("_flashes"):
-        html = render_template(
-            "participant/_watch_state.html" if fragment else "participant/watch.html",
-            event=event, view=view, token=_TOKEN_MARK,
-            poll=current_app.config["WATCH_POLL_SECONDS"], **context)
-        if not session.get("_flashes"):
-            if len(_page_cache) > 2000:
-                _page_cache.clear()
-            _page_cache[key] = html
+    html = render_watch_page(
+        "participant/_watch_state.html" if fragment else "participant/watch.html", key, token,
+        event=event, view=view, poll=current_app.config["WATCH_POLL_SECONDS"], **context)
     # Vary given as a header: ``response.vary.add`` parses and rewrites it, at a cost.
-    return make_response(html.replace(_TOKEN_MARK, token), {"Vary": "HX-Request"})
+    return make_response(html, {"Vary": "HX-Request"})
 
 
 @bp.get("/watch/<token>/recording/<int:part_id>")

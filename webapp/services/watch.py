@@ -14,12 +14,10 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, select, update
 
 from webapp import clock
 from webapp.extensions import db, insert_or_skip
@@ -28,10 +26,10 @@ from webapp.models import (
     Event,
     ProgrammePart,
     Registration,
-    RegistrationStatus,
     ViewMode,
     WatchNetwork,
 )
+from webapp.watch_fastpath import Viewer, also_clear
 
 
 class WatchState(enum.Enum):
@@ -81,6 +79,7 @@ def _windows(event: Event) -> list[tuple[datetime, datetime, ProgrammePart]]:
 
 
 _windows_cache: dict[tuple, list] = {}
+also_clear(_windows_cache.clear)
 
 
 def watch_view(event: Event, now: datetime | None = None) -> WatchView:
@@ -137,108 +136,6 @@ def media_url(event: Event, url: str, until: datetime | None = None) -> str:
     if until is not None:
         expires = min(expires, int(until.timestamp()))
     return sign_media_url(url, event.media_link_secret, expires)
-
-
-# --- loading, with the event cached per process until it is edited ---------------
-
-_event_cache: dict[int, tuple[tuple, Event]] = {}
-
-
-def clear_event_cache() -> None:
-    """Forget cached events (tests, or after bulk changes outside the ORM)."""
-    _event_cache.clear()
-    for forget in _on_clear:
-        forget()
-
-
-_on_clear: list = [_windows_cache.clear]
-
-
-def also_clear(forget) -> None:
-    """Have ``clear_event_cache`` empty another cache keyed by event version too."""
-    _on_clear.append(forget)
-
-
-_registrations, _events = Registration.__table__, Event.__table__
-_VIEWER_QUERY = (  # built once, plain Core: this runs on every watch-page request
-    select(_registrations.c.id, _registrations.c.event_id, _registrations.c.token_version,
-           _registrations.c.status, _registrations.c.shared_link_flagged_at.is_not(None),
-           _events.c.revision, _events.c.created_at)
-    .join(_events, _events.c.id == _registrations.c.event_id)
-    .where(_registrations.c.id == bindparam("registration_id"))
-)
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """What the watch page needs of a registration (read in one primary-key query)."""
-
-    id: int
-    event_id: int
-    token_version: int
-    status: RegistrationStatus
-    flagged: bool
-
-
-@lru_cache(maxsize=8)
-def _viewer_sql(dialect) -> tuple[str, tuple[str, ...] | None]:
-    """The viewer query as the database driver takes it, compiled once per dialect."""
-    compiled = _VIEWER_QUERY.compile(dialect=dialect)
-    return compiled.string, (tuple(compiled.positiontup) if compiled.positional else None)
-
-
-def _read_viewer_row(registration_id: int) -> tuple | None:
-    """The viewer's row, read on a pooled driver connection outside any transaction.
-
-    This runs on every watch-page request. Through SQLAlchemy, a read outside a
-    transaction (AUTOCOMMIT) switches the connection's isolation level on checkout
-    and back on return, which costs more than the query itself; a read inside one
-    costs a BEGIN and a ROLLBACK on PostgreSQL. The driver's own autocommit switch
-    is free, and is set back before the connection returns to the pool.
-    """
-    engine = db.engine
-    sql, positions = _viewer_sql(engine.dialect)
-    params = {"registration_id": registration_id}
-    connection = engine.raw_connection()
-    try:
-        driver = connection.driver_connection
-        switch = getattr(driver, "autocommit", None) is False  # psycopg; sqlite3 opens none
-        if switch:
-            driver.autocommit = True
-        try:
-            cursor = connection.cursor()
-            cursor.execute(sql, tuple(params[name] for name in positions) if positions else params)
-            row = cursor.fetchone()
-            cursor.close()
-        finally:
-            if switch:
-                driver.autocommit = False
-    finally:
-        connection.close()
-    return row
-
-
-def load_for_watch(registration_id: int) -> tuple[Viewer, Event] | None:
-    """The viewer (one primary-key query, joined to the event's version) and the
-    event, cached per process until it is edited."""
-    row = _read_viewer_row(registration_id)
-    if row is None:
-        return None
-    id_, event_id, token_version, status, flagged, revision, created_at = row
-    viewer = Viewer(id_, event_id, token_version, RegistrationStatus(status), bool(flagged))
-    version = (revision, created_at)  # as the driver gives them: compared with each other only
-    cached = _event_cache.get(viewer.event_id)
-    if cached is None or cached[0] != version:
-        # A session of its own: the cached objects are detached (read-only, shared by
-        # requests) and never the ones the request's session works with.
-        with Session(db.engine) as own:
-            event = own.scalars(
-                select(Event).where(Event.id == viewer.event_id)
-                .options(selectinload(Event.parts), selectinload(Event.contacts))
-            ).one()
-        cached = (version, event)
-        _event_cache[viewer.event_id] = cached
-    return viewer, cached[1]
 
 
 # --- attendance ------------------------------------------------------------------
