@@ -4,13 +4,16 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app webapp
 
-.PHONY: run test install install-test browser messages
+.PHONY: run test lint install install-test install-dev browser messages
 
 run: install  ## install, migrate, load the demo events, run the mail worker, serve on http://127.0.0.1:5000
 	bash scripts/run-demo
 
 test: install-test browser  ## install with the test extra and run the tests
 	$(BIN)/pytest
+
+lint: install-dev  ## ruff: style, unused code, import order
+	$(BIN)/ruff check .
 
 install: $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
@@ -19,6 +22,9 @@ install: $(BIN)/activate
 install-test: $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	$(BIN)/pybabel -q compile -d translations
+
+install-dev: $(BIN)/activate
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 
 messages:  ## after changing user-facing strings: update the catalogs, then translate the new entries
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .

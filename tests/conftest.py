@@ -184,8 +184,8 @@ def make_outbox():
 
 def _stamp_now() -> str:
     """A start stamp for the sign-up form, made at the current (moved) time."""
-    from webapp.forms.registration import _started_serializer
     from webapp import clock
+    from webapp.forms.registration import _started_serializer
 
     return _started_serializer().dumps(int(clock.now().timestamp()))
 

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests.conftest import REFERENCE, SignUp
 from webapp.extensions import db
 from webapp.models import Event, OutboxMessage, Registration
 from webapp.services.event_import import EventImportError, import_event, parse_event_text
 from webapp.tokens import make_token
-from tests.conftest import REFERENCE, SignUp
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,

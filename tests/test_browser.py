@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from tests.conftest import REFERENCE
 from webapp.cli import demo_shift
 from webapp.extensions import db
 from webapp.models import Registration
 from webapp.services.event_import import import_event, load_event_file
-from tests.conftest import REFERENCE
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import SignUp
 from webapp.extensions import db
 from webapp.models import Registration
-from tests.conftest import SignUp
 
 
 def simultaneously(app, slug: str, emails: list[str]) -> list[int]:

@@ -9,10 +9,10 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from tests.conftest import REFERENCE, ROOT
 from webapp.extensions import db
 from webapp.models import Audience, Event, ProgrammePart
 from webapp.services.event_import import EventImportError, import_event, parse_event_text
-from tests.conftest import REFERENCE, ROOT
 
 UTC = timezone.utc
 

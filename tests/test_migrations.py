@@ -56,8 +56,8 @@ def test_migrations_match_the_models_and_downgrade_cleanly(empty_database_url):
 
 
 def test_migration_files_carry_a_date():
-    from pathlib import Path
     import re
+    from pathlib import Path
 
     versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
     names = [p.name for p in versions.glob("*.py")]

@@ -6,10 +6,10 @@ from icalendar import Calendar
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
+from tests.conftest import extract, text_of
 from webapp.extensions import db
 from webapp.models import Registration, RegistrationStatus
 from webapp.tokens import make_token, read_token
-from tests.conftest import extract, text_of
 
 OPEN = "2021-11-10 12:00"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tests.conftest import extract
 from webapp.extensions import db
 from webapp.models import Attendance, OutboxMessage, Registration, WatchNetwork
-from tests.conftest import extract
 
 
 def signed_up(signup, travel, **fields) -> str:

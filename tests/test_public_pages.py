@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.conftest import REFERENCE, ROOT
 from webapp.extensions import db
 from webapp.services.event_import import import_event, load_event_file, parse_event_text
-from tests.conftest import REFERENCE, ROOT
 
 
 def test_event_page_shows_programme_badges_times_and_contacts(client, reference_event, travel):

@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import REFERENCE, SignUp
 from webapp.extensions import db
 from webapp.models import Registration, RegistrationStatus
 from webapp.services.event_import import import_event, parse_event_text
-from tests.conftest import REFERENCE, SignUp
 
 OPEN = "2021-11-10 12:00"
 

@@ -7,7 +7,6 @@ import logging
 
 import pytest
 
-
 from webapp.extensions import db
 from webapp.tokens import make_token
 
@@ -114,8 +113,8 @@ def test_rate_limits_can_be_shared_through_redis(app, travel):
     import redis
 
     from config import TestConfig
-    from webapp import create_app
     from tests.conftest import REFERENCE, SignUp
+    from webapp import create_app
     from webapp.services.event_import import import_event, load_event_file
 
     url = "redis://127.0.0.1:6379/15"

@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select, update
 
+from tests.conftest import text_of
 from webapp.extensions import db
 from webapp.models import Attendance, Registration, ViewMode, WatchNetwork
 from webapp.services.watch import sign_media_url
 from webapp.tokens import make_token
-from tests.conftest import text_of
 
 HX = {"HX-Request": "true"}
 

@@ -12,7 +12,8 @@ from webapp.urls import site_host
 
 def registration_calendar(registration: Registration) -> bytes:
     """One VEVENT per followable part, in the event's timezone (with VTIMEZONE)."""
-    from icalendar import Calendar, Event as VEvent  # only here: it is heavy for the mail worker
+    from icalendar import Calendar  # only here: it is heavy for the mail worker
+    from icalendar import Event as VEvent
 
     event = registration.event
     cal = Calendar()

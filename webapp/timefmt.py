@@ -6,8 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-from babel.dates import format_timedelta
+from babel.dates import format_date, format_timedelta
 from flask_babel import get_locale
 
 

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-22 22:27:56.366229
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '328783f4d8f9'

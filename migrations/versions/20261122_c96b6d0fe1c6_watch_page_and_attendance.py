@@ -5,9 +5,8 @@ Revises: e1dd726e2b29
 Create Date: 2026-11-22 22:59:25.371120
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c96b6d0fe1c6'

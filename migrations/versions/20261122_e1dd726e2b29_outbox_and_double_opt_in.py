@@ -5,9 +5,8 @@ Revises: 328783f4d8f9
 Create Date: 2026-11-22 22:36:23.183302
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e1dd726e2b29'

@@ -5,9 +5,8 @@ Revises: c96b6d0fe1c6
 Create Date: 2026-11-22 23:14:22.240111
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f13f0a3db567'

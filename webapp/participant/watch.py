@@ -12,11 +12,11 @@ from webapp.errors.handlers import render_error
 from webapp.htmx import is_htmx
 from webapp.models import EventStatus, RegistrationStatus, ViewMode
 from webapp.participant import bp
-from webapp.services.watch import WatchState, media_url, record_view, watch_view
-from webapp.watch_fastpath import load_for_watch, render_watch_page
 from webapp.security import allow_frames_from
+from webapp.services.watch import WatchState, media_url, record_view, watch_view
 from webapp.timefmt import long_datetime
 from webapp.tokens import read_payload
+from webapp.watch_fastpath import load_for_watch, render_watch_page
 
 
 class Refused(Exception):
