@@ -1,0 +1,216 @@
+"""The event format (docs/event-format.md) as a schema: what the YAML/JSON import and the
+coordinators' editor both check, so that an event is valid the same way wherever it
+comes from. Local dates and times are turned into UTC instants here."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from webapp.models import Audience, EventStatus
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+LANGUAGES = ("en", "sv", "fi")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    """No NUL or other control characters (PostgreSQL refuses NUL in text)."""
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000),
+                 AfterValidator(_printable)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300),
+                 AfterValidator(_printable)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+                  AfterValidator(_printable)]
+
+
+def _slug(value: str) -> str:
+    if not re.match(SLUG, value) or len(value) > 80:
+        raise ValueError("use lower-case letters, digits and hyphens (at most 80), "
+                         "e.g. nordic-seminar-2021")
+    return value
+
+
+def _url(value: str) -> str:
+    if not re.match(r"^https://[^\s/]+\S*$", value) or len(value) > 1000:
+        raise ValueError("must be an https:// address (at most 1000 characters)")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Url = Annotated[str, AfterValidator(_url)]
+
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
+
+
+class EventImportError(Exception):
+    """The file cannot be imported; the message names the line and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=20000)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        """Plain string fields (slug, timezone, ...) too."""
+        return _printable(value) if isinstance(value, str) else value
+
+
+def _when(value: Any, *, time_allowed: bool = False) -> date | datetime | time:
+    """Parse ``2021-11-18``, ``2021-11-18 10:00`` (event time), ISO with offset, or ``10:00``."""
+    if isinstance(value, (datetime, date)):
+        return value
+    text = str(value).strip()
+    try:
+        if _DATE.match(text):
+            return date.fromisoformat(text)
+        if _DATETIME.match(text):
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if time_allowed and _TIME.match(text):
+            return time.fromisoformat(text)
+    except ValueError as error:
+        raise ValueError(f"not a valid date or time: {text!r} ({error})") from None
+    expected = "a date (2021-11-18), a date and time (2021-11-18 10:00)"
+    raise ValueError(f"expected {expected}{' or a time (10:00)' if time_allowed else ''}")
+
+
+class ContactSpec(_Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    role: Line = ""
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    email: EmailStr | Literal[""] = ""
+
+
+class PartSpec(_Strict):
+    title: Title
+    starts_at: Any
+    ends_at: Any
+    description: Text = ""
+    speakers: list[Line] = Field(default_factory=list, max_length=50)
+    streamed: bool = False
+    recording_url: Url | None = None
+    audience: Audience = Audience.EVERYONE
+
+    @field_validator("starts_at", "ends_at", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return _when(value, time_allowed=True)
+
+
+class SeriesSpec(_Strict):
+    slug: Slug
+    title: Title
+
+
+class EventSpec(_Strict):
+    slug: Slug
+    title: Title
+    summary: Text = ""
+    description: Text = ""
+    language: Literal[LANGUAGES] = "en"
+    timezone: str
+    venue: Line = ""
+    starts_at: Any
+    ends_at: Any
+    registration_opens_at: Any
+    registration_closes_at: Any
+    recording_available_until: Any = None
+    stream_url: Url | None = None
+    recording_url: Url | None = None
+    stream_embeddable: bool = True
+    media_link_secret: Annotated[
+        str, StringConstraints(min_length=16, max_length=200)] | None = None
+    require_email_confirmation: bool = False
+    web_capacity: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    status: EventStatus = EventStatus.DRAFT
+    series: SeriesSpec | None = None
+    contacts: list[ContactSpec] = Field(default_factory=list, max_length=50)
+    programme: list[PartSpec] = Field(default_factory=list, max_length=200)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Helsinki)") from None
+        return value
+
+    @field_validator(
+        "starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
+        "recording_available_until", mode="before",
+    )
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return None if value is None else _when(value)
+
+    @model_validator(mode="after")
+    def _resolve_times(self) -> EventSpec:
+        """Turn local dates and times into UTC instants and check their order."""
+        zone = ZoneInfo(self.timezone)
+        self.starts_at = _instant(self.starts_at, zone)
+        self.ends_at = _instant(self.ends_at, zone, end_of_day=True)
+        self.registration_opens_at = _instant(self.registration_opens_at, zone)
+        self.registration_closes_at = _instant(self.registration_closes_at, zone, end_of_day=True)
+        if self.recording_available_until is not None:
+            self.recording_available_until = _instant(
+                self.recording_available_until, zone, end_of_day=True
+            )
+        event_day = self.starts_at.astimezone(zone).date()
+        for part in self.programme:
+            part.starts_at = _instant(part.starts_at, zone, day=event_day)
+            part.ends_at = _instant(part.ends_at, zone, day=event_day)
+        return self
+
+
+def _instant(value: Any, zone: ZoneInfo, *, end_of_day: bool = False,
+             day: date | None = None) -> datetime:
+    """A UTC instant from a local date (start or end of day), time or datetime."""
+    if isinstance(value, datetime):
+        local = value if value.tzinfo else value.replace(tzinfo=zone)
+    elif isinstance(value, date):
+        local = datetime.combine(value, time(23, 59, 59) if end_of_day else time(0), zone)
+    elif isinstance(value, time) and day is not None:
+        local = datetime.combine(day, value, zone)
+    else:
+        raise ValueError("a time of day needs a date here")
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+def order_problems(spec: EventSpec) -> list[tuple[tuple, str]]:
+    """Each end after its start; the sign-up window before the event ends."""
+    problems = []
+    if spec.ends_at <= spec.starts_at:
+        problems.append((("ends_at",), "must be after starts_at"))
+    if spec.registration_closes_at <= spec.registration_opens_at:
+        problems.append((("registration_closes_at",), "must be after registration_opens_at"))
+    if spec.registration_closes_at > spec.ends_at:
+        problems.append((("registration_closes_at",), "must not be after the event ends"))
+    if spec.recording_available_until and spec.recording_available_until < spec.ends_at:
+        problems.append((("recording_available_until",), "must not be before the event ends"))
+    for index, part in enumerate(spec.programme):
+        if part.ends_at <= part.starts_at:
+            problems.append((("programme", index, "ends_at"), "must be after starts_at"))
+    return problems
