@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -158,15 +159,64 @@ class Config:
     # Privacy: personal data is removed this many days after an event's recording expires.
     PRIVACY_RETENTION_DAYS = _env_int("PRIVACY_RETENTION_DAYS", 30)
 
+    # Coordinators' sign-in (Flask-Security) under /manage/.
+    SECURITY_URL_PREFIX = "/manage"
+    SECURITY_PASSWORD_HASH = "argon2"
+    # Mixed into every password hash, and the key that encrypts the two-factor secrets:
+    # kept apart from SECRET_KEY, so that rotating that key breaks no password.
+    SECURITY_PASSWORD_SALT = os.environ.get("SECURITY_PASSWORD_SALT")
+    SECURITY_TOTP_SECRETS = ({"1": os.environ["SECURITY_TOTP_SECRET"]}
+                             if os.environ.get("SECURITY_TOTP_SECRET") else None)
+    SECURITY_TOTP_ISSUER = os.environ.get("SITE_NAME", "Webinar Desk")
+    SECURITY_PASSWORD_LENGTH_MIN = 12
+    SECURITY_REGISTERABLE = False
+    SECURITY_CHANGEABLE = True
+    SECURITY_RECOVERABLE = True
+    SECURITY_RESET_PASSWORD_WITHIN = timedelta(hours=2)
+    SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
+    SECURITY_RETURN_GENERIC_RESPONSES = True  # the same answer whether an account exists
+    SECURITY_API_ENABLED_METHODS = ["session"]
+    SECURITY_POST_LOGIN_VIEW = "/manage/"
+    SECURITY_POST_LOGOUT_VIEW = "/manage/login"
+    SECURITY_TWO_FACTOR = True
+    SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator"]
+    # A second factor for every coordinator (TWO_FACTOR_REQUIRED; on unless turned off).
+    SECURITY_TWO_FACTOR_REQUIRED = _env_bool("TWO_FACTOR_REQUIRED", True)
+    SECURITY_TWO_FACTOR_ALWAYS_VALIDATE = True
+    SECURITY_TWO_FACTOR_RESCUE_EMAIL = False
+    SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/manage/"
+    SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
+    SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 8
+    SECURITY_FRESHNESS = timedelta(minutes=15)
+    SECURITY_FRESHNESS_GRACE_PERIOD = timedelta(minutes=2)
+    SECURITY_DEFAULT_REMEMBER_ME = False
+    SECURITY_I18N_DIRNAME = ["builtin", str(BASE_DIR / "translations")]
+    SECURITY_MSG_LOGIN = ("Please sign in to see this page.", "info")
+    # Sign-in, code and reset POSTs per client address (limits syntax).
+    SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute")
+    # A coordinator's session ends after this many minutes without a request.
+    STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
+
+
+def derived_secret(secret_key: str):
+    """Development only: secrets derived from the generated development key."""
+    import hashlib
+
+    return lambda name: hashlib.sha256(f"{name}|{secret_key}".encode()).hexdigest()
 
 
 class DevelopmentConfig(Config):
     """Local use: embedded defaults everywhere."""
 
     LOCAL_MAILBOX = True
+    DEMO_ACCOUNT_ALLOWED = True  # `flask users demo` (make run)
+    # The demo coordinator signs in with a password alone (TWO_FACTOR_REQUIRED=true asks
+    # for the second factor here too).
+    SECURITY_TWO_FACTOR_REQUIRED = _env_bool("TWO_FACTOR_REQUIRED", False)
 
     @classmethod
     def prepare(cls, config: dict) -> None:
@@ -175,10 +225,16 @@ class DevelopmentConfig(Config):
         config["SQLALCHEMY_DATABASE_URI"] = (
             config.get("SQLALCHEMY_DATABASE_URI") or default_database_url()
         )
+        derived = derived_secret(config["SECRET_KEY"])
+        config["SECURITY_PASSWORD_SALT"] = config.get("SECURITY_PASSWORD_SALT") or derived("salt")
+        config["SECURITY_TOTP_SECRETS"] = config.get("SECURITY_TOTP_SECRETS") or {
+            "1": derived("totp")}
 
 
 class ProductionConfig(Config):
     """Production: refuses to start without a real secret and database."""
+
+    REFUSE_DEMO_ACCOUNT = True  # the demo coordinator's password was printed on a screen
 
     @classmethod
     def prepare(cls, config: dict) -> None:
@@ -187,6 +243,10 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set in production.")
         if not config.get("SQLALCHEMY_DATABASE_URI"):
             raise RuntimeError("DATABASE_URL must be set in production.")
+        for name in ("SECURITY_PASSWORD_SALT", "SECURITY_TOTP_SECRETS"):
+            if not config.get(name):
+                raise RuntimeError(f"{name.replace('_SECRETS', '_SECRET')} must be set in "
+                                   "production (see README, Production).")
 
 
 class TestConfig(Config):
@@ -204,6 +264,13 @@ class TestConfig(Config):
     MAIL_WORKER_NICE = 0  # drain runs inside the test process
     BASE_URL = "http://localhost"
     SESSION_COOKIE_SECURE = False
+    SECURITY_PASSWORD_SALT = "test-password-salt"
+    SECURITY_TOTP_SECRETS = {"1": "test-totp-secret"}
+    SECURITY_TWO_FACTOR_REQUIRED = True
+    # Cheap argon2 in tests only (the hash is still argon2id).
+    SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS = {
+        "argon2__rounds": 1, "argon2__memory_cost": 8, "argon2__parallelism": 1}
+    SIGNIN_RATE_LIMIT = "1000 per minute"
 
 
 CONFIGS = {

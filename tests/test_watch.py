@@ -263,7 +263,8 @@ def test_tokens_never_reach_gunicorns_access_log(app, watch_link, travel):
 
     port = free_port()
     env = {**os.environ, "WEBAPP_ENV": "production", "SECRET_KEY": app.config["SECRET_KEY"],
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "SECURITY_PASSWORD_SALT": "salt", "SECURITY_TOTP_SECRET": "totp"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--workers", "1",
          "--bind", f"127.0.0.1:{port}", "webapp:create_app()"],

@@ -49,6 +49,10 @@ def create_app(config_class: type | None = None) -> Flask:
     from webapp.cli import register_commands
 
     register_commands(app)
+    if app.config.get("REFUSE_DEMO_ACCOUNT"):
+        from webapp.accounts import refuse_demo_account
+
+        refuse_demo_account(app)
     from webapp.logs import init_request_logging, install_redaction
 
     install_redaction()
@@ -68,6 +72,9 @@ def _init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     import webapp.models  # noqa: F401  (the models register with the metadata)
+    from webapp import accounts
+
+    accounts.init_app(app)  # after CSRFProtect, which Flask-Security looks for
 
 
 def init_migrations(app: Flask) -> None:
@@ -83,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
     from webapp.errors import bp as errors_bp
     from webapp.mail.mailbox import bp as mailbox_bp
+    from webapp.manage import bp as manage_bp
     from webapp.participant import bp as participant_bp
     from webapp.public import bp as public_bp
 
@@ -90,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(participant_bp)
     app.register_blueprint(mailbox_bp)
+    app.register_blueprint(manage_bp)
 
 
 @sa_event.listens_for(Engine, "connect")

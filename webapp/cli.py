@@ -100,6 +100,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(events_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(mail_cli)
+    from webapp.cli_users import users_cli
+
+    app.cli.add_command(users_cli)
 
 
 mail_cli = AppGroup("mail", help="Send the outbox.")

@@ -7,6 +7,7 @@ an idempotency key, so enqueueing the same message twice keeps one.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -14,7 +15,14 @@ from sqlalchemy import String, cast, literal, select
 
 from webapp import clock
 from webapp.extensions import db, insert_or_skip
-from webapp.models import MailKind, MailStatus, OutboxMessage, Registration
+from webapp.models import (
+    MailKind,
+    MailStatus,
+    OutboxMessage,
+    Registration,
+    RegistrationKind,
+    RegistrationStatus,
+)
 
 
 def enqueue_email(kind: MailKind, registration: Registration, key: str, *,
@@ -99,3 +107,43 @@ def stream_link_is_due(event) -> bool:
         return False
     lead = timedelta(hours=current_app.config["STREAM_LINK_LEAD_HOURS"])
     return clock.now() >= first.starts_at - lead
+
+
+def notify_event_cancelled(event, message: str = "") -> int:
+    """The whole event is cancelled: one email to everyone registered (with the
+    coordinators' message). Returns how many were queued."""
+    return enqueue_for_registrations(
+        MailKind.EVENT_CANCELLED, f"event-cancelled-{event.id}", _registered(event),
+        context={"message": message} if message else None)
+
+
+def notify_programme_changed(event, part, old_starts_at, old_ends_at) -> int:
+    """A part's time changed: everyone registered who follows it hears of it, with the
+    old and new times and an updated calendar entry. Returns how many were queued."""
+    registrations = _registered(event)
+    if not part.is_public_stream:
+        registrations = registrations.where(Registration.kind == RegistrationKind.ON_SITE)
+    context = {"part_id": part.id, "old_starts_at": old_starts_at.isoformat(),
+               "old_ends_at": old_ends_at.isoformat(), "revision": event.revision}
+    return enqueue_for_registrations(
+        MailKind.PROGRAMME_CHANGED, f"programme-changed-{part.id}-r{event.revision}",
+        registrations, context=context)
+
+
+def _registered(event):
+    """The event's active registrations, as ``enqueue_for_registrations`` takes them."""
+    return select(Registration.id, Registration.event_id, Registration.token_version).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.REGISTERED)
+
+
+def enqueue_account_email(user, to: str, *, template: str, subject: str, text: str,
+                          html: str | None) -> None:
+    """An email to a coordinator, already rendered by Flask-Security (a password reset
+    link, a notice). The worker sends it as it is and then blanks its text."""
+    now = clock.now()
+    db.session.add(OutboxMessage(
+        idempotency_key=f"account:{template.rsplit('/', 1)[-1]}:{secrets.token_hex(8)}",
+        kind=MailKind.ACCOUNT, user_id=getattr(user, "id", None), status=MailStatus.QUEUED,
+        context={"to": to, "subject": subject, "text": text, "html": html or ""},
+        due_at=now, attempts=0, created_at=now))
+    db.session.flush()

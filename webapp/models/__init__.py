@@ -1,6 +1,7 @@
 """The data model, one module per noun."""
 
 from webapp.models.attendance import Attendance, ViewMode, WatchNetwork
+from webapp.models.audit import AuditEntry
 from webapp.models.events import (
     Audience,
     Contact,
@@ -17,6 +18,7 @@ from webapp.models.registrations import (
     RegistrationKind,
     RegistrationStatus,
 )
+from webapp.models.users import ADMIN, COORDINATOR, EventAccess, Role, User
 
 # Tables that refer to an event but are not part of it as shown: rows about people
 # and the app's own bookkeeping. Changing them leaves the event's revision alone (a
@@ -28,9 +30,17 @@ NOT_EVENT_CONTENT = {
     "schedule_marks": "the mail worker's bookkeeping",
     "attendance": "who watched",
     "watch_networks": "who watched from where",
+    "audit_log": "who changed what: history, not the event as shown",
+    "event_access": "which coordinators manage the event",
 }
 
 __all__ = [
+    "ADMIN",
+    "AuditEntry",
+    "COORDINATOR",
+    "EventAccess",
+    "Role",
+    "User",
     "EventContent",
     "NOT_EVENT_CONTENT",
     "Attendance",

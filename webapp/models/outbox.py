@@ -25,6 +25,9 @@ class MailKind(enum.Enum):
     RECORDING = "recording"
     CANCELLATION = "cancellation"
     RESEND_LINK = "resend_link"
+    EVENT_CANCELLED = "event_cancelled"
+    ACCOUNT = "account"  # to a coordinator (Flask-Security: password reset, notices)
+    PROGRAMME_CHANGED = "programme_changed"
 
 
 class MailStatus(enum.Enum):
@@ -51,13 +54,17 @@ class OutboxMessage(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(200))
     #: Which email.
     kind: Mapped[MailKind] = mapped_column(enum_column(MailKind))
-    #: Recipient's registration (and so the event and address).
-    registration_id: Mapped[int] = mapped_column(
+    #: Recipient's registration (and so the event and address); None for account mail.
+    registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="CASCADE"), index=True
     )
-    #: Event, for coordinators' lists without a join.
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    #: Extra template values (e.g. a reminder's offset in minutes).
+    #: Event, for coordinators' lists without a join; None for account mail.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: The coordinator an account email is about (kind ``account``).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: Extra template values (e.g. a reminder's offset in minutes); an account email's
+    #: whole rendered message (``to``, ``subject``, ``text``, ``html``), blanked once sent.
     context: Mapped[dict] = mapped_column(JSON, default=dict)
     #: queued, sending, sent, failed or skipped.
     status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus), default=MailStatus.QUEUED)
@@ -78,8 +85,8 @@ class OutboxMessage(db.Model):
     #: Bookkeeping.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
-    registration: Mapped[Registration] = relationship()
-    event: Mapped[Event] = relationship()
+    registration: Mapped[Registration | None] = relationship()
+    event: Mapped[Event | None] = relationship()
 
 
 class ScheduleMark(db.Model):

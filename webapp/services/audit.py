@@ -30,7 +30,7 @@ def record_action(action: str, *, event: Event | None = None, target: str = "",
 
 def changes_between(before: dict, after: dict) -> dict:
     """``{field: [old, new]}`` for the fields whose value changed."""
-    return {key: [before.get(key), after.get(key)] for key in sorted(after)
+    return {key: [before.get(key), after.get(key)] for key in sorted({*before, *after})
             if before.get(key) != after.get(key)}
 
 

@@ -170,22 +170,22 @@ class EventSpec(_Strict):
     def _resolve_times(self) -> EventSpec:
         """Turn local dates and times into UTC instants and check their order."""
         zone = ZoneInfo(self.timezone)
-        self.starts_at = _instant(self.starts_at, zone)
-        self.ends_at = _instant(self.ends_at, zone, end_of_day=True)
-        self.registration_opens_at = _instant(self.registration_opens_at, zone)
-        self.registration_closes_at = _instant(self.registration_closes_at, zone, end_of_day=True)
+        self.starts_at = to_utc(self.starts_at, zone)
+        self.ends_at = to_utc(self.ends_at, zone, end_of_day=True)
+        self.registration_opens_at = to_utc(self.registration_opens_at, zone)
+        self.registration_closes_at = to_utc(self.registration_closes_at, zone, end_of_day=True)
         if self.recording_available_until is not None:
-            self.recording_available_until = _instant(
+            self.recording_available_until = to_utc(
                 self.recording_available_until, zone, end_of_day=True
             )
         event_day = self.starts_at.astimezone(zone).date()
         for part in self.programme:
-            part.starts_at = _instant(part.starts_at, zone, day=event_day)
-            part.ends_at = _instant(part.ends_at, zone, day=event_day)
+            part.starts_at = to_utc(part.starts_at, zone, day=event_day)
+            part.ends_at = to_utc(part.ends_at, zone, day=event_day)
         return self
 
 
-def _instant(value: Any, zone: ZoneInfo, *, end_of_day: bool = False,
+def to_utc(value: Any, zone: ZoneInfo, *, end_of_day: bool = False,
              day: date | None = None) -> datetime:
     """A UTC instant from a local date (start or end of day), time or datetime."""
     if isinstance(value, datetime):

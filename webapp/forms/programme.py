@@ -1,0 +1,63 @@
+"""Coordinators' form for one programme part."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired
+
+from webapp.forms.events import local_text
+from webapp.models import Audience, ProgrammePart
+
+AUDIENCE_CHOICES = [(Audience.EVERYONE.value, _l("Everyone")),
+                    (Audience.INVITED_ON_SITE.value, _l("Invited on-site participants only"))]
+PART_TIME_HINT = _l("10:00 on the event's first day, or 2021-11-19 10:00")
+
+
+class PartForm(FlaskForm):
+    """Times, title, description, speakers, streamed, audience, recording."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Please give a title."))])
+    starts_at = StringField(_l("Starts"), description=PART_TIME_HINT,
+                            validators=[DataRequired(_l("Please give a start time."))])
+    ends_at = StringField(_l("Ends"), description=PART_TIME_HINT,
+                          validators=[DataRequired(_l("Please give an end time."))])
+    description = TextAreaField(_l("Description"), description=_l("Markdown"))
+    speakers = TextAreaField(_l("Speakers"), description=_l("One per line, with their role"))
+    streamed = BooleanField(_l("Streamed on the web"))
+    audience = SelectField(_l("Audience"), choices=AUDIENCE_CHOICES,
+                           default=Audience.EVERYONE.value)
+    recording_url = StringField(_l("Recording address (optional)"),
+                                description=_l("Else the event's recording"))
+    notify = BooleanField(_l("Tell the registered participants if the time changed"))
+
+    def fill_from(self, part: ProgrammePart) -> None:
+        """Show ``part``'s values, times in its event's zone."""
+        zone = part.event.zone
+        self.title.data, self.description.data = part.title, part.description
+        self.starts_at.data = local_text(part.starts_at, zone)
+        self.ends_at.data = local_text(part.ends_at, zone)
+        self.speakers.data = "\n".join(part.speakers or [])
+        self.streamed.data, self.audience.data = part.streamed, part.audience.value
+        self.recording_url.data = part.recording_url or ""
+
+    def document(self) -> dict:
+        """The part as the event format writes it."""
+        return {
+            "title": (self.title.data or "").strip(),
+            "starts_at": (self.starts_at.data or "").strip(),
+            "ends_at": (self.ends_at.data or "").strip(),
+            "description": (self.description.data or "").strip(),
+            "speakers": [line.strip() for line in (self.speakers.data or "").splitlines()
+                         if line.strip()],
+            "streamed": bool(self.streamed.data),
+            "audience": self.audience.data,
+            "recording_url": (self.recording_url.data or "").strip() or None,
+        }
+
+    def show_problems(self, problems: dict[tuple, str]) -> None:
+        """Each problem at its field (the title's when no field matches)."""
+        for path, message in problems.items():
+            name = path[0] if path and isinstance(path[0], str) and path[0] in self else "title"
+            self[name].errors = [*self[name].errors, message]

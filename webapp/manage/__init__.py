@@ -1,0 +1,34 @@
+"""The coordinators' area under /manage/: everything here is behind sign-in.
+
+One module per noun (events, programme, users, audit). Anonymous requests are sent
+to sign in (401 for htmx); a coordinator sees only the events an admin gave them,
+and gets 404 for any other (see ``access``).
+"""
+
+from flask import Blueprint, abort, redirect, request
+from flask_security import current_user, url_for_security
+
+from webapp.htmx import is_htmx
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+@bp.before_request
+def signed_in_only():
+    """Sign in first; an htmx request gets 401 (its page's session has ended)."""
+    if not current_user.is_authenticated:
+        if is_htmx():
+            abort(401)
+        return redirect(url_for_security("login", next=request.full_path.rstrip("?")))
+    return None
+
+
+@bp.after_request
+def private(response):
+    """Coordinators' pages hold personal data: never stored by a cache."""
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+    return response
+
+
+from webapp.manage import audit, events, programme, users  # noqa: E402,F401

@@ -1,0 +1,64 @@
+"""Writing an event back to the documented format (docs/event-format.md).
+
+Importing the export into an empty database gives the same event (tested), so an
+event made in the browser can be kept in a file, moved or reviewed.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from webapp.models import Event
+from webapp.timefmt import in_zone
+
+_OWN_FIELDS = ("slug", "title", "summary", "description", "language", "timezone", "venue")
+_TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
+          "recording_available_until")
+_OPTIONAL = ("stream_url", "recording_url", "media_link_secret", "web_capacity")
+
+
+def _local(instant, zone) -> str | None:
+    """Wall-clock time in the event's zone, to the second when it has seconds."""
+    if instant is None:
+        return None
+    local = in_zone(instant, zone)
+    return f"{local:%Y-%m-%d %H:%M:%S}" if local.second else f"{local:%Y-%m-%d %H:%M}"
+
+
+def event_document(event: Event) -> dict:
+    """The event as a document of the import format."""
+    zone = event.zone
+    document: dict = {field: getattr(event, field) for field in _OWN_FIELDS}
+    document.update({field: _local(getattr(event, field), zone) for field in _TIMES})
+    document.update({field: getattr(event, field) for field in _OPTIONAL
+                     if getattr(event, field) is not None})
+    document["stream_embeddable"] = event.stream_embeddable
+    document["require_email_confirmation"] = event.require_email_confirmation
+    document["status"] = event.status.value
+    if event.series is not None:
+        document["series"] = {"slug": event.series.slug, "title": event.series.title}
+    document["contacts"] = [
+        {key: getattr(c, key) for key in ("name", "role", "phone", "email") if getattr(c, key)}
+        for c in event.contacts]
+    document["programme"] = [_part(part, zone) for part in event.parts]
+    return document
+
+
+def _part(part, zone) -> dict:
+    data = {"title": part.title, "starts_at": _local(part.starts_at, zone),
+            "ends_at": _local(part.ends_at, zone), "streamed": part.streamed,
+            "audience": part.audience.value}
+    if part.description:
+        data["description"] = part.description
+    if part.speakers:
+        data["speakers"] = list(part.speakers)
+    if part.recording_url:
+        data["recording_url"] = part.recording_url
+    return data
+
+
+def event_yaml(event: Event) -> str:
+    """The event as a YAML file (UTF-8 text, fields in the documented order)."""
+    header = f"# {event.title}\n# Exported from Webinar Desk; format: docs/event-format.md\n"
+    return header + yaml.safe_dump(event_document(event), allow_unicode=True, sort_keys=False,
+                                   width=100)
