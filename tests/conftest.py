@@ -262,3 +262,63 @@ def drain_mail(app):
 
     db.session.remove()
     return drain(app)
+
+
+# --- coordinators --------------------------------------------------------------
+
+PASSWORD = "a long test password"
+
+
+@pytest.fixture
+def make_user(app):
+    """``make_user("c@example.org", admin=False, two_factors=True, events=[event])``:
+    a committed account with the test password and (by default) an authenticator."""
+    from webapp.services.users import create_user, grant_event
+
+    def make(email="coordinator@example.org", *, admin=False, two_factors=True, events=()):
+        user = create_user(email, admin=admin, password=PASSWORD)
+        if two_factors:
+            security = app.extensions["security"]
+            security.datastore.tf_set(user, "authenticator",
+                                      totp_secret=security.totp_factory.generate_totp_secret())
+        for event in events:
+            grant_event(user, event)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_of(client, url: str) -> str:
+    """The CSRF token of the form on ``url``."""
+    html = client.get(url).get_data(as_text=True)
+    return extract(r'name="[\w-]*csrf_token"[^>]*? value="([^"]+)"', html)
+
+
+def current_code(app, user) -> str:
+    """The code the user's authenticator app shows now."""
+    return app.extensions["security"].totp_factory.generate_totp_password(user.tf_totp_secret)
+
+
+def sign_in(app, client, user, password: str = PASSWORD):
+    """Sign in as a coordinator would: password, then the authenticator's code."""
+    token = csrf_of(client, "/manage/login")
+    response = client.post("/manage/login", data={
+        "email": user.email, "password": password, "csrf_token": token})
+    if response.status_code == 302 and "/tf-validate" in response.location:
+        code = current_code(app, user)
+        response = client.post(response.location, data={"code": code, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+@pytest.fixture
+def coordinator_client(app, client, make_user):
+    """``coordinator_client(events=[...], admin=False)``: a client signed in as a new
+    coordinator (with two factors) who manages ``events``."""
+    def make(*, events=(), admin=False, email="coordinator@example.org"):
+        user = make_user(email, admin=admin, events=events)
+        sign_in(app, client, user)
+        return client
+
+    return make

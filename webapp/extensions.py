@@ -30,9 +30,12 @@ class Base(DeclarativeBase):
 
 def select_locale() -> Locale:
     """The visitor's language: an explicit choice, else the browser's, else the default."""
-    from flask import current_app, session
+    from flask import current_app, has_request_context, session
 
-    config, current = current_app.config, request._get_current_object()
+    config = current_app.config
+    if not has_request_context():  # the CLI, the mail worker
+        return _locale(config["BABEL_DEFAULT_LOCALE"])
+    current = request._get_current_object()
     chosen = current.args.get("lang") or session.get("lang")
     if chosen not in config["LANGUAGES"]:
         chosen = (current.accept_languages.best_match(config["LANGUAGES"])

@@ -17,12 +17,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from webapp.models import Event
 from webapp.timefmt import in_zone
 
-LANGUAGE_CHOICES = [("en", "English"), ("sv", "Svenska"), ("fi", "Suomi")]
+LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("sv", "Svenska"),
+                    SelectChoice("fi", "Suomi")]
 TIME_HINT = _l("In the event's time zone: 2021-11-18 10:00, or a date alone")
 #: Form fields holding a local date and time, and whether a date alone means the day's end.
 TIMES = {"starts_at": False, "ends_at": True, "registration_opens_at": False,

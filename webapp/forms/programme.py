@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from webapp.forms.events import local_text
 from webapp.models import Audience, ProgrammePart
 
-AUDIENCE_CHOICES = [(Audience.EVERYONE.value, _l("Everyone")),
-                    (Audience.INVITED_ON_SITE.value, _l("Invited on-site participants only"))]
+AUDIENCE_CHOICES = [SelectChoice(Audience.EVERYONE.value, _l("Everyone")),
+                    SelectChoice(Audience.INVITED_ON_SITE.value,
+                                 _l("Invited on-site participants only"))]
 PART_TIME_HINT = _l("10:00 on the event's first day, or 2021-11-19 10:00")
 
 

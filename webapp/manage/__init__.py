@@ -5,7 +5,7 @@ to sign in (401 for htmx); a coordinator sees only the events an admin gave them
 and gets 404 for any other (see ``access``).
 """
 
-from flask import Blueprint, abort, redirect, request
+from flask import Blueprint, Response, redirect, request
 from flask_security import current_user, url_for_security
 
 from webapp.htmx import is_htmx
@@ -15,11 +15,13 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 @bp.before_request
 def signed_in_only():
-    """Sign in first; an htmx request gets 401 (its page's session has ended)."""
+    """Sign in first; an htmx request gets 401 and is sent to sign in (its page's
+    session has ended)."""
     if not current_user.is_authenticated:
+        login = url_for_security("login", next=request.full_path.rstrip("?"))
         if is_htmx():
-            abort(401)
-        return redirect(url_for_security("login", next=request.full_path.rstrip("?")))
+            return Response("", 401, {"HX-Redirect": login})
+        return redirect(login)
     return None
 
 

@@ -21,12 +21,12 @@ def audit():
     """Entries newest first, filtered by event, user, action and day."""
     admins_only()
     query, filters = _filtered(select(AuditEntry))
-    page = max(request.args.get("page", 1, type=int), 1)
+    number = max(request.args.get("page", 1, type=int), 1)
     total = db.session.scalar(_filtered(select(func.count(AuditEntry.id)))[0])
     entries = db.session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+                                 .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
     return render("manage/audit/_entries.html", "manage/audit/index.html",
-                  entries=entries, filters=filters, page=page, total=total,
+                  entries=entries, filters=filters, number=number, total=total,
                   pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), **_choices())
 
 

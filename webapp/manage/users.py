@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from webapp.db import transactional
 from webapp.extensions import db
@@ -27,7 +28,7 @@ def _page(form=None, status=200):
     for user_id, event in access:
         events_of.setdefault(user_id, []).append(event)
     grant = GrantForm(formdata=None)
-    grant.event_id.choices = [(e.id, e.title) for e in db.session.scalars(
+    grant.event_id.choices = [SelectChoice(e.id, e.title) for e in db.session.scalars(
         select(Event).order_by(Event.starts_at.desc()))]
     return render_template("manage/users/index.html", users=users, events_of=events_of,
                            form=form or NewUserForm(formdata=None), grant=grant), status
