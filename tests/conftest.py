@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from config import TestConfig
 from webapp import create_app
@@ -322,3 +324,67 @@ def coordinator_client(app, client, make_user):
         return client
 
     return make
+
+
+# --- browsers (Playwright driving Debian's Chromium) -----------------------------
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"browser tests cannot be skipped under CI: {reason}")
+    pytest.skip(reason)
+
+
+def expect(locator):
+    """Playwright's assertions (imported late: Playwright is only needed here)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium, shared by the browser tests."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page_errors():
+    """Console errors and CSP violations seen by the pages a test opens (must stay empty)."""
+    seen: list[str] = []
+    yield seen
+    assert not [m for m in seen if "Content Security Policy" in m or "Refused to" in m], seen
+
+
+def watched(page, errors: list[str]):
+    """Record the page's console errors into ``errors``."""
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free loopback port in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()

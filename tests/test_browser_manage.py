@@ -1,0 +1,37 @@
+"""The coordinators' area in a real browser: sign in with an authenticator code, edit a
+programme part in place (htmx), and see the public page change."""
+
+from __future__ import annotations
+
+from tests.conftest import PASSWORD, current_code, expect, watched
+
+
+def test_sign_in_with_totp_edit_a_part_in_place_and_see_the_public_page(
+        app, browser, live_server, make_event, make_user, page_errors):
+    event = make_event()
+    user = make_user(events=[event])
+    page = watched(browser.new_page(), page_errors)
+    page.goto(f"{live_server}/manage/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Authentication code").fill(current_code(app, user))
+    page.get_by_role("button", name="Submit code").click()
+    expect(page.get_by_role("heading", name="Events")).to_be_visible()
+
+    page.get_by_role("link", name=event.title).click()
+    page.get_by_role("link", name="Edit the programme").click()
+    part = event.parts[0]
+    row = page.locator(f"#part-{part.id}")
+    page.evaluate("window.notReloaded = true")
+    row.get_by_role("link", name="Edit").click()
+    title = row.get_by_label("Title")
+    expect(title).to_have_value(part.title)
+    title.fill("Part I: The picture, renamed")
+    row.get_by_role("button", name="Save").click()
+    expect(row.get_by_role("heading", name="Part I: The picture, renamed")).to_be_visible()
+    assert page.evaluate("window.notReloaded") is True, "edited in place, no reload"
+
+    public = watched(browser.new_page(), page_errors)
+    public.goto(f"{live_server}/events/{event.slug}")
+    expect(public.get_by_role("heading", name="Part I: The picture, renamed")).to_be_visible()
