@@ -1,4 +1,11 @@
-"""iCalendar (RFC 5545) files of the parts a participant can follow."""
+"""iCalendar (RFC 5545 / iTIP RFC 5546) files of the parts a participant can follow.
+
+Each part has a UID of its own that never changes for this registration (it names the
+part's id, not its place in the programme), and a SEQUENCE that rises with every change
+of the event (its revision), so a calendar that received the entry before moves it when
+a new file arrives. A cancellation sends the same UIDs with ``METHOD:CANCEL``, so the
+entries leave the person's calendar.
+"""
 
 from __future__ import annotations
 
@@ -10,28 +17,47 @@ from webapp.timefmt import in_zone
 from webapp.urls import site_host
 
 
-def registration_calendar(registration: Registration) -> bytes:
-    """One VEVENT per followable part, in the event's timezone (with VTIMEZONE)."""
-    from icalendar import Calendar  # only here: it is heavy for the mail worker
-    from icalendar import Event as VEvent
+def part_uid(registration: Registration, part) -> str:
+    """The UID of one part's entry in this participant's calendar."""
+    return f"{registration.event.slug}-part{part.id}-r{registration.id}@{site_host()}"
 
-    event = registration.event
+
+def registration_calendar(registration: Registration, *, cancel: bool = False) -> bytes:
+    """One VEVENT per followable part, in the event's timezone (with VTIMEZONE);
+    ``cancel``: the same entries, cancelled."""
+    from icalendar import Calendar  # only here: it is heavy for the mail worker
+
     cal = Calendar()
     cal.add("prodid", "-//Webinar Desk//webinar-desk//EN")
     cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
-    host = site_host()
-    stamp = clock.now()
+    cal.add("method", "CANCEL" if cancel else "PUBLISH")
     for part in registration.followable_parts:
-        item = VEvent()
-        item.add("uid", f"{event.slug}-part-{part.position}-{registration.id}@{host}")
-        item.add("dtstamp", stamp)
-        item.add("dtstart", in_zone(part.starts_at, event.zone))
-        item.add("dtend", in_zone(part.ends_at, event.zone))
-        item.add("summary", f"{event.title}: {part.title}")
-        on_web = registration.kind is RegistrationKind.WEB
-        item.add("location", _("Streamed on the web") if on_web else event.venue)
-        item.add("description", part.description)
-        cal.add_component(item)
+        cal.add_component(_entry(registration, part, cancel))
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def _entry(registration: Registration, part, cancel: bool):
+    """The VEVENT of one part."""
+    from icalendar import Event as VEvent
+    from icalendar import vCalAddress
+
+    event = registration.event
+    item = VEvent()
+    item.add("uid", part_uid(registration, part))
+    item.add("sequence", event.revision or 1)
+    item.add("dtstamp", clock.now())
+    item.add("dtstart", in_zone(part.starts_at, event.zone))
+    item.add("dtend", in_zone(part.ends_at, event.zone))
+    item.add("summary", f"{event.title}: {part.title}")
+    on_web = registration.kind is RegistrationKind.WEB
+    item.add("location", _("Streamed on the web") if on_web else event.venue)
+    item.add("description", part.description)
+    contact = next((c for c in event.contacts if c.email), None)
+    if contact is not None:
+        organizer = vCalAddress(f"mailto:{contact.email}")
+        organizer.params["cn"] = contact.name
+        item.add("organizer", organizer)
+    if cancel:
+        item.add("status", "CANCELLED")
+    return item
