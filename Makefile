@@ -18,10 +18,12 @@ lint: install-dev  ## ruff: style, unused code, import order
 install: $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	$(BIN)/pybabel -q compile -d translations
+	$(BIN)/pybabel -q compile -d translations -D flask_security
 
 install-test: $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	$(BIN)/pybabel -q compile -d translations
+	$(BIN)/pybabel -q compile -d translations -D flask_security
 
 install-dev: $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
