@@ -51,7 +51,8 @@ def _env_minutes_list(name: str, default: str) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in raw.split(",") if v.strip())
     except ValueError:
-        raise RuntimeError(f"{name} must be whole minutes separated by commas, not {raw!r}") from None
+        raise RuntimeError(
+            f"{name} must be whole minutes separated by commas, not {raw!r}") from None
 
 
 def development_secret_key() -> str:

@@ -254,7 +254,8 @@ def smtp(app):
     app.extensions["mail"].server, app.extensions["mail"].port = "127.0.0.1", server.port
     yield server
     app.config.update(saved)
-    app.extensions["mail"].server, app.extensions["mail"].port = saved["MAIL_SERVER"], saved["MAIL_PORT"]
+    app.extensions["mail"].server, app.extensions["mail"].port = (
+        saved["MAIL_SERVER"], saved["MAIL_PORT"])
     server.stop()
 
 

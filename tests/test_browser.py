@@ -52,7 +52,8 @@ def test_sign_up_with_inline_validation(browser, live_server, open_event, page_e
     page.close()
 
 
-def test_invalid_submit_with_htmx_keeps_the_page_and_shows_errors(browser, live_server, open_event, page_errors):
+def test_invalid_submit_with_htmx_keeps_the_page_and_shows_errors(
+        browser, live_server, open_event, page_errors):
     page = watched(browser.new_page(), page_errors)
     page.goto(f"{live_server}/events/{open_event.slug}")
     page.click("button[type=submit]")
@@ -95,7 +96,8 @@ def test_cancel_from_the_participant_page(browser, live_server, open_event, page
     page.close()
 
 
-def test_watch_page_switches_to_the_player_without_a_reload(app, browser, live_server, reference_event, travel, page_errors, make_registration):
+def test_watch_page_switches_to_the_player_without_a_reload(
+        app, browser, live_server, reference_event, travel, page_errors, make_registration):
     from webapp.tokens import make_token
 
     registration = make_registration(reference_event, email="v@example.org", name="Viewer")

@@ -63,7 +63,8 @@ def test_cancel_asks_first_then_cancels_with_csrf(signup, client, travel):
     assert "Yes, cancel my registration" in confirm.get_data(as_text=True)
     assert client.post(link + "/cancel").status_code == 400, "no CSRF token"
     assert db.session.scalars(select(Registration)).one().is_active
-    csrf = extract(r'name="csrf_token" type="hidden" value="([^"]*)"', confirm.get_data(as_text=True))
+    csrf = extract(r'name="csrf_token" type="hidden" value="([^"]*)"',
+                   confirm.get_data(as_text=True))
     response = client.post(link + "/cancel", data={"csrf_token": csrf})
     assert response.status_code == 303 and response.headers["Location"] == link
     db.session.expire_all()

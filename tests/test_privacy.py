@@ -14,7 +14,8 @@ def signed_up(signup, travel, **fields) -> str:
     return signup.post(**fields).headers["Location"]
 
 
-def test_purge_anonymises_after_the_retention_time_and_keeps_numbers(app, signup, client, runner, travel):
+def test_purge_anonymises_after_the_retention_time_and_keeps_numbers(
+        app, signup, client, runner, travel):
     signed_up(signup, travel, email="anna@example.org")
     signup.post(email="erik@example.org", name="Erik")
     registration = db.session.scalars(select(Registration).order_by(Registration.id)).first()

@@ -24,8 +24,10 @@ def test_event_list_splits_upcoming_and_past_and_groups_series(client, travel):
     base = REFERENCE.read_text()
     for number, day in enumerate(("16", "23", "30"), start=1):
         text = (base.replace("nordic-seminar-trafficking-2021", f"dialog-{number}")
-                .replace("title: Seminar on best practice", f"title: Dialogue {number} on best practice")
-                .replace("2021-11-18", f"2021-09-{day}").replace("2021-11-16", f"2021-09-{int(day) - 2}")
+                .replace("title: Seminar on best practice",
+                         f"title: Dialogue {number} on best practice")
+                .replace("2021-11-18", f"2021-09-{day}")
+                .replace("2021-11-16", f"2021-09-{int(day) - 2}")
                 .replace("2021-10-15 09:00", "2021-08-01").replace("2021-12-18", "2021-12-31")
                 + "series:\n  slug: dialogues\n  title: Autumn dialogues\n")
         import_event(parse_event_text(text, "x.yaml"))
@@ -42,7 +44,8 @@ def test_event_list_splits_upcoming_and_past_and_groups_series(client, travel):
 
 def test_markdown_description_escapes_raw_html(client, travel):
     text = REFERENCE.read_text().replace(
-        "description: |\n", "description: |\n  <script>alert(1)</script> [x](javascript:alert(1)) **bold**\n\n", 1)
+        "description: |\n",
+        "description: |\n  <script>alert(1)</script> [x](javascript:alert(1)) **bold**\n\n", 1)
     event = import_event(parse_event_text(text, "x.yaml"))
     db.session.commit()
     travel("2021-11-01 12:00")

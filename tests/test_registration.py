@@ -99,8 +99,10 @@ def test_deadline_date_is_end_of_day_across_daylight_saving(
     client, travel, deadline_date, last_second_utc
 ):
     text = REFERENCE.read_text()
-    text = text.replace("registration_opens_at: 2021-10-15 09:00", "registration_opens_at: 2021-03-01")
-    text = text.replace("registration_closes_at: 2021-11-16", f"registration_closes_at: {deadline_date}")
+    text = text.replace("registration_opens_at: 2021-10-15 09:00",
+                        "registration_opens_at: 2021-03-01")
+    text = text.replace("registration_closes_at: 2021-11-16",
+                        f"registration_closes_at: {deadline_date}")
     event = import_event(parse_event_text(text, "event.yaml"))
     db.session.commit()
     last = datetime.fromisoformat(last_second_utc)
@@ -230,7 +232,8 @@ def test_rate_limit_on_sign_up(app, signup, travel):
 
 def test_sign_up_goes_on_when_the_rate_limit_storage_is_down(app, signup, travel, caplog):
     """Counts kept in a Redis that cannot be reached: the sign-up is let through, and logged."""
-    app.config.update(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", SIGNUP_RATE_LIMIT="1 per minute")
+    app.config.update(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                      SIGNUP_RATE_LIMIT="1 per minute")
     app.extensions.pop("ratelimit", None)
     try:
         travel(OPEN)
@@ -293,7 +296,8 @@ def test_htmx_success_redirects_with_hx_redirect(signup, travel):
     assert count() == 1
 
 
-def test_htmx_event_page_is_the_signup_fragment_and_full_page_otherwise(client, reference_event, travel):
+def test_htmx_event_page_is_the_signup_fragment_and_full_page_otherwise(
+        client, reference_event, travel):
     travel(OPEN)
     full = client.get(f"/events/{reference_event.slug}")
     fragment = client.get(f"/events/{reference_event.slug}", headers=HX)
@@ -333,5 +337,6 @@ def test_inline_validation_refuses_unknown_fields(signup, client, travel):
     travel(OPEN)
     csrf = signup.form_fields()["csrf_token"]
     response = client.post(f"/events/{signup.slug}/register/validate",
-                           data={"csrf_token": csrf}, headers={**HX, "HX-Trigger-Name": "csrf_token"})
+                           data={"csrf_token": csrf},
+                           headers={**HX, "HX-Trigger-Name": "csrf_token"})
     assert response.status_code == 400

@@ -51,7 +51,8 @@ def demo_command(days_ahead: int) -> None:
         spec = load_event_file(path)
         shift = demo_shift(spec.starts_at, ZoneInfo(spec.timezone), days_ahead)
         event = import_event(spec, shift=shift)
-        click.echo(f"demo {event.slug}: starts {event.starts_at.astimezone(event.zone):%A %Y-%m-%d %H:%M %Z}")
+        click.echo(f"demo {event.slug}: "
+                   f"starts {event.starts_at.astimezone(event.zone):%A %Y-%m-%d %H:%M %Z}")
     db.session.commit()
 
 
@@ -139,7 +140,8 @@ def work_command(connections: int | None) -> None:
     stop = threading.Event()
 
     def request_stop(signum, frame) -> None:
-        click.echo(f"mail worker: {signal.Signals(signum).name}, stopping after the message in hand")
+        click.echo(f"mail worker: {signal.Signals(signum).name}, "
+                   "stopping after the message in hand")
         stop.set()
 
     signal.signal(signal.SIGTERM, request_stop)
@@ -228,7 +230,8 @@ def preview_command(slug: str, at: str) -> None:
     try:
         local = datetime.fromisoformat(at)
     except ValueError:
-        raise click.ClickException(f'--at: expected a date and time like "2021-11-18 10:30", got {at!r}') from None
+        raise click.ClickException(
+            f'--at: expected a date and time like "2021-11-18 10:30", got {at!r}') from None
     moment = local if local.tzinfo else local.replace(tzinfo=event.zone)
     view = watch_view(event, moment)
     click.echo(f"{slug} at {moment.astimezone(event.zone):%Y-%m-%d %H:%M %Z}: {view.state.value}")

@@ -50,7 +50,8 @@ def render_error(status: int, message: str | None = None):
 def csrf_error(error: CSRFError):
     """The form's security token is missing or expired."""
     return render_error(
-        400, _("The form has expired or was sent from elsewhere. Please reload the page and try again.")
+        400, _("The form has expired or was sent from elsewhere. "
+               "Please reload the page and try again.")
     )
 
 
@@ -62,7 +63,8 @@ def http_error(error: HTTPException):
     description = error.description if getattr(error, "user_message", False) else None
     body, status = render_error(error.code, description)
     # The error's own headers stand (Retry-After on 429, Allow on 405), not its body's type.
-    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    headers = [(name, value) for name, value in error.get_headers()
+               if name.lower() != "content-type"]
     return body, status, headers
 
 

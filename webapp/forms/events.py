@@ -76,7 +76,8 @@ class EventForm(FlaskForm):
     stream_embeddable = BooleanField(_l("The player may be embedded in the watch page"),
                                      default=True)
     media_link_secret = StringField(_l("Media link secret (nginx secure_link, optional)"))
-    require_email_confirmation = BooleanField(_l("Web sign-ups confirm their address (double opt-in)"))
+    require_email_confirmation = BooleanField(
+        _l("Web sign-ups confirm their address (double opt-in)"))
     web_capacity = IntegerField(_l("Web places"), description=_l("Empty: no limit"),
                                 validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     series_slug = StringField(_l("Series address (optional)"))

@@ -163,7 +163,8 @@ def import_file():
     try:
         event = _import_upload(form.file.data)
     except EventImportError as error:
-        form.file.errors = [f"{form.file.data.filename}: {line}" for line in str(error).splitlines()]
+        form.file.errors = [f"{form.file.data.filename}: {line}"
+                            for line in str(error).splitlines()]
         return render_template("manage/events/import.html", form=form), 422
     flash(_("Imported: %(title)s.", title=event.title), "success")
     return redirect_to(url_for("manage.event", event_id=event.id))

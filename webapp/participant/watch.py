@@ -35,11 +35,14 @@ def _access(token: str):
         abort(404)
     registration, event = loaded
     if registration.token_version != payload[1]:
-        raise Refused(403, _("This link has been replaced by a newer one. Please use the link in your most recent email."))
+        raise Refused(403, _("This link has been replaced by a newer one. "
+                             "Please use the link in your most recent email."))
     if registration.status is RegistrationStatus.CANCELLED:
-        raise Refused(403, _("Your registration for this event was cancelled, so this link no longer opens the stream."))
+        raise Refused(403, _("Your registration for this event was cancelled, "
+                             "so this link no longer opens the stream."))
     if registration.status is RegistrationStatus.PENDING:
-        raise Refused(403, _("Please confirm your email address first: use the link in the email we sent you."))
+        raise Refused(403, _("Please confirm your email address first: "
+                             "use the link in the email we sent you."))
     if event.status is EventStatus.CANCELLED:
         raise Refused(410, _("This event was cancelled."))
     return registration, event
@@ -59,7 +62,8 @@ def watch(token: str):
     registration, event = _access(token)
     view = watch_view(event)
     # The page's policy must already allow the player it will swap in later.
-    allow_frames_from(event.stream_url, event.recording_url, *(p.recording_url for p in event.parts))
+    allow_frames_from(event.stream_url, event.recording_url,
+                      *(p.recording_url for p in event.parts))
     if view.state is WatchState.EXPIRED:
         raise Refused(410, _("The recording was available until %(when)s and has now expired.",
                              when=_long(view.expires_at, event)))

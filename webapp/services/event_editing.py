@@ -79,7 +79,8 @@ def update_event(event: Event, spec: EventSpec) -> dict:
     event.slug = spec.slug
     assign_event_fields(event, spec)
     db.session.flush()
-    changes = changes_between(before, snapshot(event, EVENT_FIELDS) | {"contacts": _contacts(event)})
+    changes = changes_between(before,
+                              snapshot(event, EVENT_FIELDS) | {"contacts": _contacts(event)})
     if changes:
         record_action("event.update", event=event, changes=changes)
     return changes

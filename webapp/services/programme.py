@@ -52,7 +52,8 @@ def _time_problems(event: Event, starts: datetime, ends: datetime,
                             range=_event_range(event))}
     for other in event.parts:
         same_slot = (other.starts_at, other.ends_at) == (starts, ends)
-        if other is not part and not same_slot and other.starts_at < ends and starts < other.ends_at:
+        if (other is not part and not same_slot
+                and other.starts_at < ends and starts < other.ends_at):
             return {("starts_at",): _("This overlaps “%(title)s”. Parts of one slot (parallel "
                                       "seminars) share their exact times.", title=other.title)}
     return {}
@@ -61,7 +62,8 @@ def _time_problems(event: Event, starts: datetime, ends: datetime,
 def _event_range(event: Event) -> str:
     from webapp.timefmt import long_datetime
 
-    return f"{long_datetime(event.starts_at, event.zone)} – {long_datetime(event.ends_at, event.zone)}"
+    return (f"{long_datetime(event.starts_at, event.zone)} – "
+            f"{long_datetime(event.ends_at, event.zone)}")
 
 
 def add_part(event: Event, spec: PartSpec) -> ProgrammePart:
