@@ -25,7 +25,7 @@ SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
 text = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2FFFF,
-                                          exclude_categories=("Cs",)), max_size=300),
+                                   exclude_categories=("Cs",)), max_size=300),
     st.sampled_from(["", " ", "\x00", "\r\n", "a@b", "x" * 10_000, "<script>", "ä@ö.fi",
                      "anna@example.org", "y", "on", "true", "-1", "1e999"]),
 )
