@@ -41,6 +41,9 @@ def create_app(config_class: type | None = None) -> Flask:
 
     app.session_interface = SessionInterface()
     _init_extensions(app)
+    from webapp import secret_keys
+
+    secret_keys.init_app(app)  # after Flask-WTF and Flask-Security are bound
     _register_blueprints(app)
     from webapp import security, templating
 
@@ -57,6 +60,9 @@ def create_app(config_class: type | None = None) -> Flask:
 
     install_redaction()
     init_request_logging(app)
+    from webapp import hosts
+
+    hosts.init_app(app)  # last: its check runs before every other request hook
     return app
 
 
