@@ -60,8 +60,9 @@ def create_app(config_class: type | None = None) -> Flask:
 
     install_redaction()
     init_request_logging(app)
-    from webapp import hosts
+    from webapp import health, hosts
 
+    health.init_app(app)
     hosts.init_app(app)  # last: its check runs before every other request hook
     return app
 
