@@ -60,10 +60,11 @@ def create_app(config_class: type | None = None) -> Flask:
 
     install_redaction()
     init_request_logging(app)
-    from webapp import health, hosts
+    from webapp import health, hosts, metrics
 
     health.init_app(app)
-    hosts.init_app(app)  # last: its check runs before every other request hook
+    hosts.init_app(app)  # late: its check runs before the other request hooks...
+    metrics.init_app(app)  # ...but for the metrics' timer, the very first
     return app
 
 
