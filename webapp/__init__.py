@@ -41,9 +41,6 @@ def create_app(config_class: type | None = None) -> Flask:
 
     app.session_interface = SessionInterface()
     _init_extensions(app)
-    from webapp import secret_keys
-
-    secret_keys.init_app(app)  # after Flask-WTF and Flask-Security are bound
     _register_blueprints(app)
     from webapp import security, templating
 
@@ -80,9 +77,10 @@ def _init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     import webapp.models  # noqa: F401  (the models register with the metadata)
-    from webapp import accounts
+    from webapp import accounts, secret_keys
 
     accounts.init_app(app)  # after CSRFProtect, which Flask-Security looks for
+    secret_keys.init_app(app)  # after Flask-WTF and Flask-Security are bound
 
 
 def init_migrations(app: Flask) -> None:
