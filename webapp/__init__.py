@@ -57,6 +57,11 @@ def create_app(config_class: type | None = None) -> Flask:
 
     install_redaction()
     init_request_logging(app)
+    from webapp import health, hosts, metrics
+
+    health.init_app(app)
+    hosts.init_app(app)  # late: its check runs before the other request hooks...
+    metrics.init_app(app)  # ...but for the metrics' timer, the very first
     return app
 
 
@@ -72,9 +77,10 @@ def _init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     import webapp.models  # noqa: F401  (the models register with the metadata)
-    from webapp import accounts
+    from webapp import accounts, secret_keys
 
     accounts.init_app(app)  # after CSRFProtect, which Flask-Security looks for
+    secret_keys.init_app(app)  # after Flask-WTF and Flask-Security are bound
 
 
 def init_migrations(app: Flask) -> None:

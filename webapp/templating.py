@@ -5,6 +5,7 @@ from flask_babel import get_locale
 
 from webapp import clock, timefmt
 from webapp.markdown import render_markdown
+from webapp.static_urls import static_url
 
 
 def init_app(app: Flask) -> None:
@@ -17,7 +18,7 @@ def init_app(app: Flask) -> None:
         iso=timefmt.iso,
         markdown=render_markdown,
     )
-    app.jinja_env.globals.update(now=clock.now, get_locale=get_locale)
+    app.jinja_env.globals.update(now=clock.now, get_locale=get_locale, static_url=static_url)
 
     @app.before_request
     def remember_language() -> None:

@@ -12,6 +12,7 @@ from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp import clock
+from webapp.secret_keys import signing_keys
 
 FIELDS = ("name", "email", "organisation", "consent")
 
@@ -23,7 +24,10 @@ def normalise_email(address: str) -> str:
 
 
 def _started_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="webinar-desk/form-started")
+    """Signs with SECRET_KEY, reads with SECRET_KEY_FALLBACKS too (a form shown before a
+    key rotation can still be sent)."""
+    return URLSafeSerializer(list(signing_keys(current_app.config)),
+                             salt="webinar-desk/form-started")
 
 
 class WebRegistrationForm(FlaskForm):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
-from webapp import clock
+from webapp import clock, metrics
 from webapp.extensions import db
 from webapp.mail.outbox import (
     notify_cancellation,
@@ -130,6 +130,7 @@ def register_web_participant(
         )
         db.session.add(registration)
         db.session.flush()
+    metrics.count_signup()
     if registration.status is RegistrationStatus.PENDING:
         notify_confirm_email(registration)
     else:
