@@ -55,7 +55,8 @@ class EventForm(FlaskForm):
 
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please give a title."))])
     slug = StringField(_l("Address (slug)"),
-                       description=_l("Lower-case letters, digits and hyphens: /events/<slug>"),
+                       description=_l("Lower-case letters, digits and hyphens; the public page is "
+                                               "/events/ followed by it"),
                        validators=[DataRequired(_l("Please give the event an address."))])
     summary = TextAreaField(_l("Summary"), description=_l("One or two sentences for the list"))
     description = TextAreaField(_l("Description"), description=_l("Markdown"))
