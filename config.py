@@ -113,7 +113,16 @@ class Config:
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LANGUAGE", "en")
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "sv", "fi")
+    # Who is responsible for the data, for the privacy notice and accessibility statement.
+    CONTROLLER_NAME = os.environ.get("CONTROLLER_NAME", "")
+    CONTROLLER_ADDRESS = os.environ.get("CONTROLLER_ADDRESS", "")
     PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
+    DPO_CONTACT = os.environ.get("DPO_CONTACT", "")
+    MAIL_PROVIDER_NAME = os.environ.get("MAIL_PROVIDER_NAME", "")
+    ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT", "")
+    ACCESSIBILITY_ENFORCEMENT_BODY = os.environ.get("ACCESSIBILITY_ENFORCEMENT_BODY", "")
+    ACCESSIBILITY_ENFORCEMENT_URL = os.environ.get("ACCESSIBILITY_ENFORCEMENT_URL", "")
+    ACCESSIBILITY_STATEMENT_DATE = os.environ.get("ACCESSIBILITY_STATEMENT_DATE", "2026-12-01")
 
     # Mail (Flask-Mail). Without MAIL_SERVER, mail is kept locally, never sent.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None

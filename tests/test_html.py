@@ -45,6 +45,8 @@ def _public_pages(client, event, travel) -> dict[str, str]:
     signup = SignUp(client, event.slug)
     pages = {"event-list": _get(client, "/"), "event-page": _get(client, f"/events/{event.slug}"),
              "privacy": _get(client, "/privacy"),
+             "privacy-of-event": _get(client, f"/privacy?event={event.slug}"),
+             "accessibility": _get(client, "/accessibility"),
              "check-email": _get(client, f"/events/{event.slug}/check-your-email"),
              "not-found": _get(client, "/nothing-here", 404)}
     invalid = signup.post(email="not an address", consent=None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import REFERENCE, ROOT
+from tests.conftest import REFERENCE, ROOT, text_of
 from webapp.extensions import db
 from webapp.services.event_import import import_event, load_event_file, parse_event_text
 
@@ -90,3 +90,36 @@ def test_the_interface_speaks_swedish_and_finnish(client, reference_event, trave
     fi = client.get(f"/events/{reference_event.slug}?lang=fi").get_data(as_text=True)
     assert "Ilmoittaudu verkko-osallistujaksi" in fi and "Vain paikan päällä, ei lähetetä" in fi
     assert "Kaikki" not in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_privacy_notice_names_controller_basis_recipients_retention_and_rights(
+        app, client, reference_event):
+    app.config.update(CONTROLLER_NAME="Ministry of Justice", DPO_CONTACT="dpo@example.org",
+                      MAIL_PROVIDER_NAME="Example Mail Oy")
+    try:
+        page = text_of(client.get(f"/privacy?event={reference_event.slug}")
+                       .get_data(as_text=True))
+    finally:
+        app.config.update(CONTROLLER_NAME="", DPO_CONTACT="", MAIL_PROVIDER_NAME="")
+    assert "The controller of your personal data is Ministry of Justice." in page
+    assert "Data protection officer: dpo@example.org" in page
+    assert "Article 6(1)(a)" in page
+    assert "Our email provider, Example Mail Oy" in page
+    assert "The stream provider (stream.example.org)" in page
+    assert "removed 30 days after Saturday 18 December 2021" in page
+    assert "for each part and minute" in page and "salted hash of the networks" in page
+    assert "Accessibility statement" in page
+
+
+def test_accessibility_statement_has_the_directives_parts(app, client):
+    app.config.update(ACCESSIBILITY_ENFORCEMENT_BODY="Traficom",
+                      ACCESSIBILITY_ENFORCEMENT_URL="https://www.saavutettavuusvaatimukset.fi/")
+    try:
+        html = client.get("/accessibility").get_data(as_text=True)
+    finally:
+        app.config.update(ACCESSIBILITY_ENFORCEMENT_BODY="", ACCESSIBILITY_ENFORCEMENT_URL="")
+    page = text_of(html)
+    for heading in ("Conformance status", "Known gaps", "Feedback and contact",
+                    "Enforcement procedure", "Preparation of this statement"):
+        assert heading in page
+    assert 'href="https://www.saavutettavuusvaatimukset.fi/">Traficom</a>' in html

@@ -10,8 +10,10 @@ def is_htmx() -> bool:
 
 
 def render(partial: str, page: str, status: int = 200, **context) -> Response:
-    """Render ``partial`` for HTMX and ``page`` (which includes it) otherwise."""
-    response = make_response(render_template(partial if is_htmx() else page, **context), status)
+    """Render ``partial`` for HTMX and ``page`` (which includes it) otherwise; the
+    templates see ``status`` too (a 422 page's title says there are errors)."""
+    template = partial if is_htmx() else page
+    response = make_response(render_template(template, status=status, **context), status)
     response.vary.add("HX-Request")
     return response
 

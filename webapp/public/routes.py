@@ -13,7 +13,7 @@ from webapp.htmx import redirect_to, render
 from webapp.models import Event, RegistrationStatus, RegistrationWindow
 from webapp.public import bp
 from webapp.services import DomainError
-from webapp.services.events import get_public_event, list_public_events
+from webapp.services.events import find_public_event, get_public_event, list_public_events
 from webapp.services.registrations import (
     SignUp,
     check_registration_open,
@@ -79,8 +79,18 @@ def validate_registration_field(slug: str):
 
 @bp.get("/privacy")
 def privacy():
-    """The deployment's privacy notice."""
-    return render_template("public/privacy.html")
+    """The deployment's privacy notice (``?event=<slug>``: with that event's own
+    stream provider and retention date)."""
+    slug = request.args.get("event", "")
+    event = find_public_event(slug) if slug else None
+    return render_template("public/privacy.html", event=event,
+                           retention_days=current_app.config["PRIVACY_RETENTION_DAYS"])
+
+
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement (EU Web Accessibility Directive 2016/2102)."""
+    return render_template("public/accessibility.html")
 
 
 def _signed_up(event: Event, form: WebRegistrationForm, signed_up: SignUp):
