@@ -13,7 +13,7 @@ def test_pages_link_static_files_by_their_contents_hash(app, client, reference_e
     html = client.get(f"/events/{reference_event.slug}").get_data(as_text=True)
     links = re.findall(r'(?:href|src)="(/static/[^"?]+)\?v=([0-9a-f]+)"', html)
     assert {path for path, _ in links} == {
-        "/static/css/site.css", "/static/vendor/htmx/htmx-2.0.11.min.js"}
+        "/static/css/site.css", "/static/vendor/htmx/htmx-2.0.11.min.js", "/static/js/site.js"}
     assert not re.search(r'(?:href|src)="/static/[^"?]+"', html), "every static link is versioned"
     for path, version in links:
         content = (Path(app.static_folder) / path.removeprefix("/static/")).read_bytes()
