@@ -184,12 +184,20 @@ def make_outbox():
     return make
 
 
-def _stamp_now() -> str:
-    """A start stamp for the sign-up form, made at the current (moved) time."""
+def _stamp_now(client) -> str:
+    """A start stamp for the sign-up form, made at the current (moved) time for the
+    client's session, as the page would have made it."""
+    import hashlib
+    import secrets
+
     from webapp import clock
     from webapp.forms.registration import _started_serializer
 
-    return _started_serializer().dumps(int(clock.now().timestamp()))
+    with client.session_transaction() as session:
+        secret = session.get("csrf_token", "")
+    binding = hashlib.sha256(f"stamp|{secret}".encode()).hexdigest()[:16]
+    return _started_serializer().dumps(
+        [int(clock.now().timestamp()), secrets.token_hex(8), binding])
 
 
 def extract(pattern: str, html: str) -> str:
@@ -215,7 +223,7 @@ class SignUp:
         started = re.search(r'name="started" type="hidden" value="([^"]*)"', html)
         return {
             "csrf_token": extract(r'"X-CSRFToken": "([^"]*)"', html),
-            "started": started.group(1) if started else _stamp_now(),
+            "started": started.group(1) if started else _stamp_now(self.client),
         }
 
     def post(self, fields: dict | None = None, *, hidden: dict | None = None, headers=None, **data):
