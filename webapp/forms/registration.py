@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 import hashlib
 import secrets
 
+from email_validator import EmailNotValidError, validate_email
 from flask import abort, current_app, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
