@@ -313,3 +313,14 @@ def test_preview_command_prints_the_state(runner, reference_event):
     assert bad.exit_code != 0 and "--at: expected a date and time" in bad.output
     assert runner.invoke(
         args=["events", "preview", "nope", "--at", "2021-11-18 10:00"]).exit_code != 0
+
+
+def test_the_player_has_a_visible_way_out_and_expiry_says_what_expired(client, watch_link,
+                                                                       travel):
+    travel("2021-11-18 10:30")
+    page = text_of(client.get(watch_link).get_data(as_text=True))
+    assert "If the player does not appear, open the stream in a new window." in page
+    travel("2022-01-01 12:00")
+    expired = client.get(watch_link)
+    assert expired.status_code == 410
+    assert "<h1>The recording has expired</h1>" in expired.get_data(as_text=True)

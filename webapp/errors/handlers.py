@@ -38,9 +38,10 @@ def _messages() -> dict[int, str]:
     }
 
 
-def render_error(status: int, message: str | None = None):
-    """The error page (or just its message for HTMX) with ``status``."""
-    title = _titles().get(status, _("Error"))
+def render_error(status: int, message: str | None = None, title: str | None = None):
+    """The error page (or just its message for HTMX) with ``status``; ``title`` says
+    what happened when the status's own word is too vague ("Gone")."""
+    title = title or _titles().get(status, _("Error"))
     message = message or _messages().get(status, "")
     template = "errors/_message.html" if is_htmx() else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
