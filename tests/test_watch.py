@@ -319,7 +319,7 @@ def test_the_player_has_a_visible_way_out_and_expiry_says_what_expired(client, w
                                                                        travel):
     travel("2021-11-18 10:30")
     page = text_of(client.get(watch_link).get_data(as_text=True))
-    assert "If the player does not appear, open the stream in a new window." in page
+    assert "If the player does not appear, open the stream in a new window" in page
     travel("2022-01-01 12:00")
     expired = client.get(watch_link)
     assert expired.status_code == 410
