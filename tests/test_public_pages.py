@@ -123,3 +123,18 @@ def test_accessibility_statement_has_the_directives_parts(app, client):
                     "Enforcement procedure", "Preparation of this statement"):
         assert heading in page
     assert 'href="https://www.saavutettavuusvaatimukset.fi/">Traficom</a>' in html
+
+
+def test_texts_are_shown_in_the_readers_language_when_given(client, make_event):
+    event = make_event(translations={
+        "sv": {"title": "Seminarium om bästa praxis", "summary": "Nordiska myndigheter."}},
+        programme=[{"title": "Part I", "starts_at": "10:00", "ends_at": "12:45",
+                    "streamed": True, "translations": {"sv": {"title": "Del I"}}}])
+    swedish = text_of(client.get(f"/events/{event.slug}?lang=sv").get_data(as_text=True))
+    assert "Seminarium om bästa praxis" in swedish and "Del I" in swedish
+    assert "Nordiska myndigheter." in swedish
+    finnish = client.get(f"/events/{event.slug}?lang=fi").get_data(as_text=True)
+    assert "Seminar on best practice" in finnish and 'lang="en"' in finnish, \
+        "no Finnish text: the event's own, marked as English"
+    listing = text_of(client.get("/?lang=sv").get_data(as_text=True))
+    assert "Seminarium om bästa praxis" in listing

@@ -21,8 +21,8 @@ from webapp.services.audit import changes_between, record_action, snapshot
 from webapp.services.event_editing import InvalidEvent
 from webapp.services.event_spec import PartSpec, to_utc
 
-PART_FIELDS = ("title", "starts_at", "ends_at", "description", "speakers", "streamed",
-               "audience", "recording_url", "position")
+PART_FIELDS = ("title", "starts_at", "ends_at", "description", "translations", "speakers",
+               "streamed", "audience", "recording_url", "position")
 
 
 def check_part(event: Event, document: dict, part: ProgrammePart | None = None) -> PartSpec:
@@ -129,6 +129,7 @@ def _assign(part: ProgrammePart, spec: PartSpec) -> None:
     part.starts_at, part.ends_at = spec.starts_at, spec.ends_at
     part.speakers, part.streamed = list(spec.speakers), spec.streamed
     part.audience, part.recording_url = spec.audience, spec.recording_url
+    part.translations = spec.stored_translations
 
 
 def _renumber(event: Event, by_time: ProgrammePart) -> None:
