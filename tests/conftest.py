@@ -236,6 +236,27 @@ class SignUp:
         body = {k: v for k, v in body.items() if v is not None}
         return self.client.post(f"/events/{self.slug}/register", data=body, headers=headers or {})
 
+    def register(self, **data) -> str:
+        """Sign up (the answer is "check your email") and return the personal link the
+        email holds, ``/p/<token>``."""
+        response = self.post(**data)
+        assert response.status_code == 303, response.status_code
+        assert response.headers["Location"] == f"/events/{self.slug}/check-your-email"
+        return participant_link(data.get("email", "anna@example.org"))
+
+
+def participant_link(email: str) -> str:
+    """``/p/<token>`` of the registration with ``email`` (as its emails give it)."""
+    from sqlalchemy import select
+
+    from webapp.models import Registration
+    from webapp.tokens import make_token
+
+    db.session.expire_all()
+    registration = db.session.scalar(select(Registration).where(
+        Registration.email == email.strip().lower()))
+    return f"/p/{make_token('participant', registration)}"
+
 
 @pytest.fixture
 def signup(client, reference_event):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import REFERENCE, expect, watched
+from tests.conftest import REFERENCE, expect, participant_link, watched
 from webapp.cli import demo_shift
 from webapp.extensions import db
 from webapp.models import Registration
@@ -46,8 +46,8 @@ def test_sign_up_with_inline_validation(browser, live_server, open_event, page_e
     page.fill("#name", "Maija Meikäläinen")
     page.check("#consent")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/p/**")
-    assert "You are registered" in page.content()
+    page.wait_for_url(f"{live_server}/events/{open_event.slug}/check-your-email")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     assert [r.email for r in registrations()] == ["maija.meikalainen@example.fi"]
     page.close()
 
@@ -75,8 +75,8 @@ def test_sign_up_without_javascript(browser, live_server, open_event):
     assert "Please enter a valid email address" in page.content()
     page.fill("#email", "erik@example.se")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/p/**")
-    assert "You are registered" in page.content()
+    page.wait_for_url(f"{live_server}/events/{open_event.slug}/check-your-email")
+    assert "Check your email" in page.content()
     assert [r.name for r in registrations()] == ["Erik Svensson"]
     context.close()
 
@@ -88,7 +88,8 @@ def test_cancel_from_the_participant_page(browser, live_server, open_event, page
     page.fill("#email", "anna@example.org")
     page.check("#consent")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/p/**")
+    page.wait_for_url(f"{live_server}/events/{open_event.slug}/check-your-email")
+    page.goto(live_server + participant_link("anna@example.org"))  # the link in the email
     page.click("text=Cancel my registration")
     page.click("text=Yes, cancel my registration")
     page.locator("text=Your registration has been cancelled.").wait_for()

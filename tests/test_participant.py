@@ -18,7 +18,7 @@ OPEN = "2021-11-10 12:00"
 def registered(signup, travel) -> str:
     """Sign up and return the personal link."""
     travel(OPEN)
-    return signup.post().headers["Location"]
+    return signup.register()
 
 
 def test_participant_page_shows_what_can_be_followed_and_when(signup, client, travel):

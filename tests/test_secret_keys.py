@@ -54,6 +54,7 @@ def test_a_form_shown_before_a_rotation_can_be_sent_after_it(client, reference_e
     keys(NEW, fallbacks=[OLD])
     response = signup.post(hidden=shown, email="after.rotation@example.org")
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    client.get("/?lang=sv")  # a change to the session: written again, with the new key
     cookie = client.get_cookie("session").value
     flask_session = URLSafeTimedSerializer(NEW, salt="cookie-session", signer_kwargs={
         "key_derivation": "hmac", "digest_method": hashlib.sha1})
