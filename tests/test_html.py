@@ -112,8 +112,11 @@ def _full_page(html: str) -> str:
     once swapped into its page."""
     if html.lstrip().lower().startswith("<!doctype"):
         return html
-    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fragment</title>'
-            f"</head><body><main>{html}</main></body></html>")
+    title = re.match(r"\s*(<title>.*?</title>)", html, re.S)  # htmx moves it into <head>
+    head = title.group(1) if title else "<title>Fragment</title>"
+    body = html[title.end():] if title else html
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f"{head}</head><body><main>{body}</main></body></html>")
 
 
 def test_every_page_type_is_valid_html(every_page, tmp_path):
