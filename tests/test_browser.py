@@ -59,7 +59,7 @@ def test_invalid_submit_with_htmx_keeps_the_page_and_shows_errors(
     page.click("button[type=submit]")
     page.locator("#name-error").filter(has_text="Please give your name.").wait_for()
     assert page.locator("#consent-error").inner_text().startswith("Please agree")
-    assert page.title().startswith(open_event.title)
+    assert page.title().startswith(f"Please check the form · {open_event.title}")
     assert registrations() == []
     page.close()
 

@@ -286,7 +286,9 @@ def test_htmx_invalid_post_gets_the_signup_fragment(signup, travel):
     response = signup.post({"email": "nope"}, headers=HX)
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert body.lstrip().startswith('<section id="signup"')
+    title, rest = body.lstrip().split("\n", 1)
+    assert title.startswith("<title>Please check the form"), "htmx puts it in the head"
+    assert rest.lstrip().startswith('<section id="signup"')
     assert "<html" not in body
     assert "HX-Request" in response.headers["Vary"]
 
