@@ -129,7 +129,8 @@ def rendered(app) -> list[tuple[str, list[str], bytes]]:
     """Every queued message, rendered once, as (from, to, bytes)."""
     from webapp.extensions import db
     from webapp.mail.delivery import _load
-    from webapp.mail.render import build_message, mail_context
+    from webapp.mail.message import build_message
+    from webapp.mail.render import mail_context
     from webapp.models import OutboxMessage
 
     with mail_context(app):
@@ -137,8 +138,10 @@ def rendered(app) -> list[tuple[str, list[str], bytes]]:
         out = []
         for start in range(0, len(ids), 500):
             for row in _load(ids[start:start + 500]):
-                message = build_message(row)
-                out.append((message.sender, message.recipients, message.as_bytes()))
+                email = build_message(row)
+                message = email.as_mime()
+                data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as sent
+                out.append((email.sender, email.recipients, data))
         db.session.remove()
     return out
 

@@ -1,4 +1,4 @@
-"""Claiming outbox rows and sending them over SMTP (Flask-Mail), or keeping them locally.
+"""Claiming outbox rows and sending them over SMTP (smtp.py), or keeping them locally.
 
 A worker claims a batch (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers on
 several machines never take the same row; on SQLite one worker runs at a time),
@@ -13,17 +13,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import smtplib
 import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.message import Message
 from functools import lru_cache
 
 from flask import Flask, current_app
-from flask_mail import BadHeaderError, Connection, email_dispatched
 from sqlalchemy import (
     Integer,
     String,
@@ -42,14 +41,10 @@ from sqlalchemy.orm import joinedload
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.mail.render import (
-    PLAIN_ADDRESS,
-    OutgoingMessage,
-    build_message,
-    mail_context,
-    render_cache,
-)
+from webapp.mail.message import build_message
+from webapp.mail.render import mail_context, render_cache
 from webapp.mail.schedule import enqueue_due_messages
+from webapp.mail.smtp import ConnectionLost, PermanentFailure, TemporaryFailure, make_transport
 from webapp.models import (
     Attendance,
     Event,
@@ -63,163 +58,6 @@ from webapp.models import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class TemporaryFailure(Exception):
-    """Worth trying again later (connection refused, 4xx)."""
-
-
-class PermanentFailure(Exception):
-    """Will never work (5xx, refused recipient)."""
-
-
-class ConnectionLost(TemporaryFailure):
-    """The connection is gone: the rest of the batch waits for the next attempt."""
-
-
-class _QuickerCommands:
-    """smtplib's client, without two steps it repeats for every email where the input
-    makes them no-ops: parsing an address again to put it in angle brackets (a plain
-    address only needs the brackets; others are parsed once and remembered), and
-    scanning the message for lines to dot-stuff when no line starts with a dot. What
-    goes over the wire is the same (a test compares the two); the two steps cost about
-    50 µs per email here, near a tenth of what the worker spends on one."""
-
-    def mail(self, sender, options=()):
-        if any(option.lower() == "smtputf8" for option in options):
-            return super().mail(sender, options)
-        optionlist = " " + " ".join(options) if options and self.does_esmtp else ""
-        self.putcmd("mail", f"FROM:{bracketed(sender)}{optionlist}")
-        return self.getreply()
-
-    def rcpt(self, recip, options=()):
-        optionlist = " " + " ".join(options) if options and self.does_esmtp else ""
-        self.putcmd("rcpt", f"TO:{bracketed(recip)}{optionlist}")
-        return self.getreply()
-
-    def data(self, msg):
-        if (self.debuglevel or not isinstance(msg, bytes) or msg.startswith(b".")
-                or b"\n." in msg):
-            return super().data(msg)
-        code, answer = self.docmd("data")
-        if code != 354:
-            raise smtplib.SMTPDataError(code, answer)
-        self.send(msg + (b"." if msg.endswith(b"\r\n") else b"\r\n.") + b"\r\n")
-        return self.getreply()
-
-
-class _SMTP(_QuickerCommands, smtplib.SMTP):
-    """smtplib.SMTP with the quicker commands."""
-
-
-class _SMTP_SSL(_QuickerCommands, smtplib.SMTP_SSL):
-    """smtplib.SMTP_SSL with the quicker commands."""
-
-
-def bracketed(address: str) -> str:
-    """``smtplib.quoteaddr(address)``: ``<address>``."""
-    return f"<{address}>" if PLAIN_ADDRESS.match(address) else _quoteaddr(address)
-
-
-_quoteaddr = lru_cache(maxsize=256)(smtplib.quoteaddr)
-
-
-class _TimeoutConnection(Connection):
-    """Flask-Mail's connection, with a socket timeout so a dead server cannot hang us."""
-
-    def configure_host(self):
-        """As Flask-Mail's, with MAIL_TIMEOUT_SECONDS."""
-        timeout = current_app.config["MAIL_TIMEOUT_SECONDS"]
-        state = self.mail
-        smtp_class = _SMTP_SSL if state.use_ssl else _SMTP
-        host = smtp_class(state.server, state.port, timeout=timeout)
-        if state.use_tls:
-            host.starttls()
-        if state.username and state.password:
-            host.login(state.username, state.password)
-        return host
-
-    def send(self, message, envelope_from=None) -> None:
-        """As Flask-Mail's, with the envelope addresses of our messages encoded once
-        per sender rather than parsed again for every message. Anything else (another
-        message class, suppressed sending, a MAIL_MAX_EMAILS reconnect interval) goes
-        through Flask-Mail's own."""
-        if (not isinstance(message, OutgoingMessage) or envelope_from or self.host is None
-                or self.mail.max_emails):
-            return super().send(message, envelope_from)
-        if message.has_bad_headers():
-            raise BadHeaderError
-        sender, recipients = message.envelope()
-        self.host.sendmail(sender, recipients, message.as_bytes())
-        email_dispatched.send(current_app._get_current_object(), message=message)
-
-
-class SmtpTransport:
-    """One SMTP connection for a batch, opened at the first message."""
-
-    name = "smtp"
-
-    def __init__(self) -> None:
-        self.connection: _TimeoutConnection | None = None
-
-    def send(self, message) -> None:
-        """Send one message; raise TemporaryFailure or PermanentFailure."""
-        try:
-            if self.connection is None:
-                self.connection = _TimeoutConnection(current_app.extensions["mail"])
-                self.connection.__enter__()
-            self.connection.send(message)
-        except smtplib.SMTPRecipientsRefused as error:
-            code, answer = next(iter(error.recipients.values()))
-            raise _by_code(code, answer) from None
-        except smtplib.SMTPResponseException as error:
-            if error.smtp_code == 421:
-                self.close(quit=False)
-                raise ConnectionLost(_answer(error.smtp_code, error.smtp_error)) from None
-            raise _by_code(error.smtp_code, error.smtp_error) from None
-        except (smtplib.SMTPServerDisconnected, OSError) as error:
-            self.close(quit=False)
-            raise ConnectionLost(f"connection: {error}") from None
-
-    def close(self, quit: bool = True) -> None:
-        """End the SMTP session."""
-        if self.connection is not None and self.connection.host is not None:
-            try:
-                if quit:
-                    self.connection.host.quit()
-                else:
-                    self.connection.host.close()
-            except (smtplib.SMTPException, OSError):
-                pass
-        self.connection = None
-
-
-class LocalTransport:
-    """No MAIL_SERVER: messages are rendered and kept in the app, never sent."""
-
-    name = "local"
-
-    def send(self, message) -> None:
-        """Nothing leaves the machine; the outbox row is the kept copy."""
-
-    def close(self) -> None:
-        """Nothing to close."""
-
-
-def _answer(code: int, text: bytes | str) -> str:
-    """``550 No such user`` from an SMTP reply."""
-    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-
-
-def _by_code(code: int, text: bytes | str) -> Exception:
-    """4xx is temporary, anything else is permanent."""
-    answer = _answer(code, text)
-    return TemporaryFailure(answer) if 400 <= code < 500 else PermanentFailure(answer)
-
-
-def make_transport():
-    """SMTP when MAIL_SERVER is configured, otherwise keep mail locally."""
-    return SmtpTransport() if current_app.config.get("MAIL_SERVER") else LocalTransport()
 
 
 def worker_name() -> str:
@@ -397,7 +235,7 @@ def skip_reason(row: MailRow) -> str | None:
 class PreparedBatch:
     """A claimed batch, rendered: the messages to send, and the rows already settled."""
 
-    messages: list[tuple[int, object]] = field(default_factory=list)  # (row id, Message)
+    messages: list[tuple[int, Message]] = field(default_factory=list)  # (row id, email)
     result: BatchResult = field(default_factory=BatchResult)
 
 
@@ -414,7 +252,8 @@ def prepare_batch(ids: list[int]) -> PreparedBatch:
             continue
         try:
             attended = watched(row) if row.kind is MailKind.RECORDING else None
-            batch.messages.append((row.id, build_message(row, attended, cache=cache)))
+            email = build_message(row, attended, cache=cache)
+            batch.messages.append((row.id, email.as_mime()))
         except Exception as error:  # a template or data error: retried, never forever
             log.exception("could not render outbox row %s", row.id)
             batch.result.retry.append((row.id, f"rendering failed: {error}"))
@@ -441,7 +280,7 @@ def send_batch(batch: PreparedBatch, transport, stop: threading.Event | None = N
         except PermanentFailure as error:
             result.failed.append((row_id, str(error)))
         else:
-            result.sent.append((row_id, message.msgId))
+            result.sent.append((row_id, message["Message-ID"]))
     return result
 
 
@@ -564,13 +403,7 @@ def deliver_until_empty(stop: threading.Event | None = None, pace: Pacer | None 
     stats = DrainStats()
     worker = worker_name()
     size = current_app.config["MAIL_BATCH_SIZE"]
-    transport = make_transport()
-    app = current_app._get_current_object()
-
-    def send(batch: PreparedBatch) -> BatchResult:
-        with app.app_context():  # Flask-Mail signals need the app; no database here
-            return send_batch(batch, transport, stop, pace)
-
+    transport = make_transport()  # reads the app's settings now: it sends in another thread
     in_flight = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp") as sender:
         try:
@@ -585,7 +418,7 @@ def deliver_until_empty(stop: threading.Event | None = None, pace: Pacer | None 
                     in_flight = None
                 if batch is None:
                     break
-                in_flight = sender.submit(send, batch)
+                in_flight = sender.submit(send_batch, batch, transport, stop, pace)
         finally:
             if in_flight is not None:  # an error in this thread: settle what was sent
                 record(in_flight.result(), worker, transport.name)
