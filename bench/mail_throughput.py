@@ -128,7 +128,7 @@ def prepare(app, messages: int) -> None:
 def rendered(app) -> list[tuple[str, list[str], bytes]]:
     """Every queued message, rendered once, as (from, to, bytes)."""
     from webapp.extensions import db
-    from webapp.mail.delivery import _load
+    from webapp.mail.batch import _load
     from webapp.mail.message import build_message
     from webapp.mail.render import mail_context
     from webapp.models import OutboxMessage

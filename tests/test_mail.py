@@ -422,7 +422,7 @@ def test_recording_notice_is_neutral_when_nobody_was_recorded_watching(app, smtp
 
 
 def test_a_worker_whose_lease_ran_out_does_not_record_rows_another_worker_took_back(app, signup, travel):
-    from webapp.mail.delivery import BatchResult, claim_batch, record
+    from webapp.mail.batch import BatchResult, claim_batch, record
 
     travel(OPEN)
     signup.post()
