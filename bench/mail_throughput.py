@@ -128,7 +128,7 @@ def prepare(app, messages: int) -> None:
 def rendered(app) -> list[tuple[str, list[str], bytes]]:
     """Every queued message, rendered once, as (from, to, bytes)."""
     from webapp.extensions import db
-    from webapp.mail.batch import _load
+    from webapp.mail.batch import load_rows
     from webapp.mail.message import build_message
     from webapp.mail.render import mail_context
     from webapp.models import OutboxMessage
@@ -137,11 +137,12 @@ def rendered(app) -> list[tuple[str, list[str], bytes]]:
         ids = db.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)).all()
         out = []
         for start in range(0, len(ids), 500):
-            for row in _load(ids[start:start + 500]):
+            for row in load_rows(ids[start:start + 500]):
                 email = build_message(row)
                 message = email.as_mime()
                 data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as sent
                 out.append((email.sender, email.recipients, data))
+            db.session.expunge_all()
         db.session.remove()
     return out
 

@@ -484,3 +484,29 @@ def test_a_utf_8_mailbox_name_fails_alone_on_a_server_without_smtputf8(app, sign
         server.stop()
         app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
         app.extensions["mail"].server = None
+
+
+def test_a_batch_is_loaded_and_rendered_in_two_queries_whatever_its_size(app, signup, travel):
+    from sqlalchemy import event as sqlalchemy_event
+
+    from webapp.mail.batch import prepare_batch
+    from webapp.mail.render import mail_context
+
+    travel(OPEN)
+    for n in range(6):
+        signup.post(email=f"p{n}@example.org", name=f"P {n}")
+    ids = [row.id for row in outbox()]
+    db.session.remove()
+    statements = []
+
+    def count(*args) -> None:
+        statements.append(args[2])
+
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with mail_context(app):
+            batch = prepare_batch(ids)
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", count)
+    assert len(batch.messages) == 6, "confirmations, each with its .ics"
+    assert len(statements) == 2, statements

@@ -10,7 +10,6 @@ most the batch in flight can go out twice; nothing is lost.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,21 +18,9 @@ from functools import lru_cache
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import (
-    Integer,
-    String,
-    Text,
-    and_,
-    any_,
-    bindparam,
-    cast,
-    column,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import Integer, String, and_, bindparam, column, func, select, update
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from webapp import clock
 from webapp.extensions import db
@@ -46,7 +33,6 @@ from webapp.models import (
     MailStatus,
     OutboxMessage,
     Registration,
-    RegistrationKind,
     RegistrationStatus,
     ViewMode,
 )
@@ -101,82 +87,22 @@ def _claim_statements() -> tuple:
 # --- loading and rendering ------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Recipient:
-    """What sending needs of a registration, read as plain columns. Registration's own
-    rules for what the participant may follow apply to it unchanged."""
-
-    id: int
-    event_id: int
-    email: str
-    name: str
-    kind: RegistrationKind
-    status: RegistrationStatus
-    token_version: int
-    event: Event
-
-    is_active = Registration.is_active
-    followable_parts = Registration.followable_parts
+def load_rows(ids: list[int]) -> list[OutboxMessage]:
+    """The claimed rows in claim order, with what rendering needs, in two queries: the
+    rows with their registrations, then their events with parts and contacts (a
+    registration's event is the same object, found in the session without a query)."""
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids)).options(
+            joinedload(OutboxMessage.registration, innerjoin=True),
+            selectinload(OutboxMessage.event).options(joinedload(Event.parts),
+                                                      joinedload(Event.contacts)),
+        )
+    ).all()
+    by_id = {row.id: row for row in rows}
+    return [by_id[id_] for id_ in ids if id_ in by_id]
 
 
-@dataclass(slots=True)
-class MailRow:
-    """A claimed outbox row as rendering and sending read it (the names are
-    OutboxMessage's, so an ORM row renders the same way, as in the local mailbox)."""
-
-    id: int
-    kind: MailKind
-    idempotency_key: str
-    context: dict
-    event_id: int
-    registration_id: int
-    event: Event
-    registration: Recipient
-
-
-_RECIPIENT = (Registration.id, Registration.event_id, Registration.email, Registration.name,
-              Registration.kind, Registration.status, Registration.token_version)
-
-
-@lru_cache(maxsize=4)
-def _load_statement(dialect: str):
-    """The claimed rows joined to their registrations, as plain rows: building ORM
-    objects for them cost the worker more than rendering the messages. The ids go as
-    one array on PostgreSQL (a list of 100 parameters is converted anew each time),
-    and the context as its JSON text, which is nearly always the same few values."""
-    ids = (OutboxMessage.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
-           if dialect == "postgresql" else OutboxMessage.id.in_(bindparam("ids", expanding=True)))
-    return (select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.idempotency_key,
-                   cast(OutboxMessage.context, Text), OutboxMessage.event_id, *_RECIPIENT)
-            .join(Registration, Registration.id == OutboxMessage.registration_id)
-            .where(ids))
-
-
-@lru_cache(maxsize=64)
-def _context(text: str | None) -> dict:
-    """A row's template values from their JSON (shared: rendering only reads them)."""
-    return json.loads(text) if text else {}
-
-
-def _load(ids: list[int]) -> list[MailRow]:
-    """The claimed rows with what rendering needs, in claim order; each event (with its
-    parts and contacts) is loaded once for the batch."""
-    statement = _load_statement(db.session.get_bind().dialect.name)
-    found = [(row[:5], row[5:]) for row in db.session.execute(statement, {"ids": ids})]
-    wanted = {mail[4] for mail, _ in found} | {registration[1] for _, registration in found}
-    events = {event.id: event for event in db.session.scalars(
-        select(Event).where(Event.id.in_(wanted))
-        .options(joinedload(Event.parts), joinedload(Event.contacts))).unique()}
-    rows = {
-        id_: MailRow(id_, kind, key, _context(context), event_id, registration_id=registration[0],
-                     event=events[event_id],
-                     registration=Recipient(*registration, event=events[registration[1]]))
-        for (id_, kind, key, context, event_id), registration in found
-    }
-    return [rows[id_] for id_ in ids if id_ in rows]
-
-
-def _watched_live(rows: list[MailRow]) -> Callable[[MailRow], bool | None]:
+def _watched_live(rows: list[OutboxMessage]) -> Callable[[OutboxMessage], bool | None]:
     """For the recording notice: did this participant watch live? None when the event
     has no attendance at all (watching was not recorded), so everyone gets one text."""
     recording = [row for row in rows if row.kind is MailKind.RECORDING]
@@ -194,7 +120,7 @@ def _watched_live(rows: list[MailRow]) -> Callable[[MailRow], bool | None]:
     return lambda row: (row.registration_id in live) if row.event_id in recorded else None
 
 
-def skip_reason(row: MailRow) -> str | None:
+def skip_reason(row: OutboxMessage) -> str | None:
     """Why a message no longer makes sense, or None if it should go out."""
     registration, event = row.registration, row.event
     if row.kind is MailKind.CANCELLATION:
@@ -233,7 +159,7 @@ def prepare_batch(ids: list[int]) -> PreparedBatch:
     """Load and render the claimed rows (skipping what no longer makes sense)."""
     batch = PreparedBatch()
     cache = render_cache()
-    rows = _load(ids)
+    rows = load_rows(ids)
     watched = _watched_live(rows)
     for row in rows:
         reason = skip_reason(row)
