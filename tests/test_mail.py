@@ -202,6 +202,36 @@ def test_a_server_that_is_down_is_retried_but_never_forever(app, signup, travel)
         app.extensions["mail"].server = None
 
 
+def test_a_refused_login_leaves_the_batch_for_later_after_one_attempt(app, signup, travel):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from tests.smtp import Handler, free_port
+
+    handler = Handler()
+    server = Controller(handler, hostname="127.0.0.1", port=free_port(), auth_require_tls=False,
+                        authenticator=lambda *args: AuthResult(success=False, handled=False))
+    server.start()
+    settings = app.extensions["mail"]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    settings.server, settings.port = "127.0.0.1", server.port
+    settings.username, settings.password = "desk", "wrong"
+    try:
+        travel(OPEN)
+        signup.post()
+        signup.post(email="bo@example.org", name="Bo Ek")
+        stats = drain_mail(app)
+        assert (stats.sent, stats.retry, stats.failed) == (0, 2, 0)
+        assert all(row.status is MailStatus.QUEUED and row.last_error.startswith("connection: 535")
+                   for row in outbox())
+        assert handler.connections == 1, "one login per batch, not one per message"
+        assert handler.messages == []
+    finally:
+        server.stop()
+        app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
+        settings.server, settings.username, settings.password = None, None, None
+
+
 def test_stream_link_goes_out_24_hours_before_the_first_streamed_part(app, smtp, signup, travel):
     travel(OPEN)
     signup.post(email="early@example.org")

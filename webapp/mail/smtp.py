@@ -79,13 +79,11 @@ class SmtpTransport:
 
     def send(self, message: Message) -> None:
         """Send one message; raise TemporaryFailure or PermanentFailure."""
+        if self.session is None:
+            self.session = self._open()
         try:
-            if self.session is None:
-                self.session = connect(self.settings, self.timeout)
             self.session.send_message(message)
         except smtplib.SMTPNotSupportedError as error:  # an OSError too, so it comes first
-            if self.session is None:  # connecting: no STARTTLS or AUTH where it is configured
-                raise ConnectionLost(f"connection: {error}") from None
             raise PermanentFailure(str(error)) from None  # a UTF-8 address, no SMTPUTF8
         except smtplib.SMTPRecipientsRefused as error:
             code, answer = next(iter(error.recipients.values()))
@@ -97,6 +95,18 @@ class SmtpTransport:
             raise _by_code(error.smtp_code, error.smtp_error) from None
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             self.close(quit=False)
+            raise ConnectionLost(f"connection: {error}") from None
+
+    def _open(self) -> smtplib.SMTP:
+        """The session, or ConnectionLost: whatever stops it opening (refused, timed out,
+        TLS, a refused login) leaves the rest of the batch for the next attempt, rather
+        than trying again, and logging in again, for every message."""
+        try:
+            return connect(self.settings, self.timeout)
+        except smtplib.SMTPResponseException as error:
+            answer = _answer(error.smtp_code, error.smtp_error)
+            raise ConnectionLost(f"connection: {answer}") from None
+        except OSError as error:  # smtplib's own errors are OSErrors too
             raise ConnectionLost(f"connection: {error}") from None
 
     def close(self, quit: bool = True) -> None:
