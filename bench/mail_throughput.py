@@ -112,16 +112,18 @@ def prepare(app, messages: int) -> None:
 
     with app.app_context():
         db.create_all()
-        event = import_event(load_event_file(ROOT / "examples" / "nordic-seminar-trafficking-2021.yaml"))
+        example = ROOT / "examples" / "nordic-seminar-trafficking-2021.yaml"
+        event = import_event(load_event_file(example))
         now = datetime.now(timezone.utc)
         db.session.execute(insert(Registration), [
-            {"event_id": event.id, "email": f"participant{n}@example.org", "name": f"Participant {n}",
-             "organisation": "", "kind": RegistrationKind.WEB, "status": "registered",
+            {"event_id": event.id, "email": f"participant{n}@example.org",
+             "name": f"Participant {n}", "organisation": "", "kind": RegistrationKind.WEB,
+             "status": "registered",
              "consent_at": now, "token_version": 1, "created_at": now}
             for n in range(messages)
         ])
-        enqueue_for_registrations(MailKind.STREAM_LINK, "stream-link",
-                                  select(Registration.id, Registration.event_id, Registration.token_version))
+        registrations = select(Registration.id, Registration.event_id, Registration.token_version)
+        enqueue_for_registrations(MailKind.STREAM_LINK, "stream-link", registrations)
         db.session.commit()
 
 
@@ -187,7 +189,8 @@ def sent_count(app) -> int:
     from webapp.models import MailStatus, OutboxMessage
 
     with app.app_context():
-        count = db.session.scalar(select(db.func.count()).where(OutboxMessage.status == MailStatus.SENT))
+        count = db.session.scalar(
+            select(db.func.count()).where(OutboxMessage.status == MailStatus.SENT))
         db.session.remove()
     return count
 
@@ -221,7 +224,8 @@ def outbox_work(app, port: int, processes: int, connections: int, messages: int)
         due_at = datetime.now(timezone.utc) + timedelta(seconds=HEAD_START)
         requeue(app, due_at)
         if datetime.now(timezone.utc) >= due_at:
-            raise SystemExit(f"queueing the messages took longer than {HEAD_START} s; raise HEAD_START")
+            raise SystemExit(f"queueing the messages took longer than {HEAD_START} s; "
+                             "raise HEAD_START")
         deadline = time.monotonic() + 120
         while sent_count(app) < messages and time.monotonic() < deadline:
             time.sleep(0.5)  # the end is read from the rows; polling less disturbs less
@@ -271,7 +275,8 @@ def main() -> None:
     n = args.messages
     print(f"messages: {n}, connections: {total_connections} ({args.processes} processes × "
           f"{args.connections}), {args.runs} alternated runs; workers at nice "
-          f"{app.config['MAIL_WORKER_NICE']}, the plain loop and the sink at {os.nice(0)}", flush=True)
+          f"{app.config['MAIL_WORKER_NICE']}, the plain loop and the sink at {os.nice(0)}",
+          flush=True)
     baselines, runs, peaks = [], [], []
     try:
         messages = rendered(app)
@@ -283,8 +288,9 @@ def main() -> None:
             end = sink_times(sink.pid)
             runs.append((ours, sent))
             peaks += run_peaks
-            print(f"run {number}: plain smtplib loop {n / baselines[-1]:5.0f} msg/s ({baselines[-1]:.2f} s); "
-                  f"outbox, mail work running {sent / ours:5.0f} msg/s ({ours:.2f} s, {sent} sent); "
+            print(f"run {number}: plain smtplib loop {n / baselines[-1]:5.0f} msg/s "
+                  f"({baselines[-1]:.2f} s); outbox, mail work running {sent / ours:5.0f} msg/s "
+                  f"({ours:.2f} s, {sent} sent); "
                   f"ratio {baselines[-1] / ours:.2f}\n"
                   f"       during the plain loop {sink_use(start, middle)}; during the outbox "
                   f"{sink_use(middle, end)}", flush=True)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from tests.conftest import drain_mail, extract
 from webapp.extensions import db
 from webapp.mail.outbox import notify_stream_link
 from webapp.models import (
@@ -17,7 +18,6 @@ from webapp.models import (
     Registration,
     RegistrationStatus,
 )
-from tests.conftest import drain_mail, extract
 
 OPEN = "2021-11-10 12:00"
 
@@ -79,7 +79,8 @@ def test_confirmation_arrives_with_headers_links_and_calendar(app, smtp, signup,
     stats = drain_mail(app)
     assert stats.sent == 1
     [message] = smtp.to("anna@example.org")
-    assert message["Subject"] == "Registered: Seminar on best practice against human trafficking in the Nordic countries"
+    assert message["Subject"] == ("Registered: Seminar on best practice against human "
+                                  "trafficking in the Nordic countries")
     assert message["From"] == "Webinar Desk <no-reply@localhost>"
     assert message["Date"] and message["Message-ID"].startswith("<wd.")
     assert message["Message-ID"] == outbox()[0].message_id
@@ -140,7 +141,8 @@ def test_email_is_in_the_events_language(app, smtp, client, travel):
     from tests.conftest import REFERENCE, SignUp
     from webapp.services.event_import import import_event, parse_event_text
 
-    event = import_event(parse_event_text(REFERENCE.read_text().replace("language: en", "language: sv"), "x.yaml"))
+    swedish = REFERENCE.read_text().replace("language: en", "language: sv")
+    event = import_event(parse_event_text(swedish, "x.yaml"))
     db.session.commit()
     travel(OPEN)
     SignUp(client, event.slug).post()
@@ -153,7 +155,8 @@ def test_email_is_in_the_events_language(app, smtp, client, travel):
     assert smtp.messages[0]["Content-Language"] == "sv"
 
 
-def test_refused_recipient_is_failed_with_the_servers_answer_and_not_retried(app, smtp, signup, travel):
+def test_refused_recipient_is_failed_with_the_servers_answer_and_not_retried(
+        app, smtp, signup, travel):
     smtp.behaviour.refuse.add("anna@example.org")
     travel(OPEN)
     signup.post()
@@ -187,7 +190,8 @@ def test_a_server_that_is_down_is_retried_but_never_forever(app, signup, travel)
     from tests.smtp import free_port
 
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=3)
-    app.extensions["mail"].server, app.extensions["mail"].port = "127.0.0.1", app.config["MAIL_PORT"]
+    settings = app.extensions["mail"]
+    settings.server, settings.port = "127.0.0.1", app.config["MAIL_PORT"]
     try:
         travel(OPEN)
         signup.post()
@@ -241,8 +245,8 @@ def test_stream_link_goes_out_24_hours_before_the_first_streamed_part(app, smtp,
     assert outbox(MailKind.STREAM_LINK) == []
     travel("2021-11-17 10:00:00")
     assert drain_mail(app).enqueued == 2
-    assert {m["To"] for m in smtp.messages if m["Subject"].startswith("Your link to the stream")} == {
-        "early@example.org", "other@example.org"}
+    links = [m for m in smtp.messages if m["Subject"].startswith("Your link to the stream")]
+    assert {m["To"] for m in links} == {"early@example.org", "other@example.org"}
     text, _ = body(smtp.to("early@example.org")[-1])
     assert "/watch/" in text and "Not streamed: Part II: Workshops (13:45–16:45 EET)" in text
     assert "until Saturday 18 December 2021, 23:59 EET" in text
@@ -250,7 +254,8 @@ def test_stream_link_goes_out_24_hours_before_the_first_streamed_part(app, smtp,
     assert drain_mail(app).enqueued == 0, "once per event"
 
 
-def test_registering_after_the_stream_link_time_gets_it_at_once(app, smtp, reference_event, client, travel):
+def test_registering_after_the_stream_link_time_gets_it_at_once(
+        app, smtp, reference_event, client, travel):
     from tests.conftest import SignUp
 
     reference_event.registration_closes_at = reference_event.starts_at
@@ -279,7 +284,8 @@ def test_a_worker_down_until_part_one_is_over_sends_no_stale_reminder(app, smtp,
     drain_mail(app)
     subjects = [m["Subject"].split(":")[0] for m in smtp.messages]
     assert "Starting soon" not in subjects
-    assert "Your link to the stream" in subjects, "the stream link still helps (Part III, recording)"
+    assert "Your link to the stream" in subjects, (
+        "the stream link still helps (Part III, recording)")
 
 
 def test_a_queued_reminder_whose_part_is_over_is_skipped(app, smtp, signup, travel):
@@ -327,7 +333,8 @@ def test_cancellation_mails_and_skips_what_was_queued(app, smtp, signup, client,
                        MailKind.STREAM_LINK: "registration is not active"}
 
 
-def test_already_registered_resends_the_link_at_most_once_per_interval(app, smtp, signup, client, travel):
+def test_already_registered_resends_the_link_at_most_once_per_interval(
+        app, smtp, signup, client, travel):
     travel(OPEN)
     signup.post()
     again = signup.post()
@@ -342,7 +349,8 @@ def test_already_registered_resends_the_link_at_most_once_per_interval(app, smtp
     assert client.get(path_of(link)).status_code == 200
 
 
-def test_double_opt_in_counts_only_after_the_link_is_clicked(app, smtp, signup, reference_event, client, travel):
+def test_double_opt_in_counts_only_after_the_link_is_clicked(
+        app, smtp, signup, reference_event, client, travel):
     reference_event.require_email_confirmation = True
     reference_event.web_capacity = 5
     db.session.commit()
@@ -351,24 +359,27 @@ def test_double_opt_in_counts_only_after_the_link_is_clicked(app, smtp, signup, 
     assert response.headers["Location"] == f"/events/{reference_event.slug}/check-your-email"
     registration = db.session.scalars(select(Registration)).one()
     assert registration.status is RegistrationStatus.PENDING
-    assert "5 web places left" in client.get(f"/events/{reference_event.slug}").get_data(as_text=True)
+    event_page = f"/events/{reference_event.slug}"
+    assert "5 web places left" in client.get(event_page).get_data(as_text=True)
     drain_mail(app)
     [message] = smtp.messages
     assert message["Subject"].startswith("Please confirm your registration")
     confirm = extract(r"(http://localhost/confirm/\S+)", body(message)[0])
     page = client.get(path_of(confirm))
     assert page.status_code == 200
-    assert status_of(registration.id) is RegistrationStatus.PENDING, "a GET (a mail scanner) confirms nothing"
+    assert status_of(registration.id) is RegistrationStatus.PENDING, (
+        "a GET (a mail scanner) confirms nothing")
     csrf = extract(r'name="csrf_token" type="hidden" value="([^"]*)"', page.get_data(as_text=True))
     done = client.post(path_of(confirm), data={"csrf_token": csrf})
     assert done.status_code == 303 and done.headers["Location"].startswith("/p/")
     assert status_of(registration.id) is RegistrationStatus.REGISTERED
-    assert "4 web places left" in client.get(f"/events/{reference_event.slug}").get_data(as_text=True)
+    assert "4 web places left" in client.get(event_page).get_data(as_text=True)
     drain_mail(app)
     assert smtp.messages[-1]["Subject"].startswith("Registered")
 
 
-def test_unconfirmed_registrations_are_removed_after_the_set_time(app, signup, reference_event, travel):
+def test_unconfirmed_registrations_are_removed_after_the_set_time(
+        app, signup, reference_event, travel):
     reference_event.require_email_confirmation = True
     db.session.commit()
     travel(OPEN)
@@ -432,12 +443,14 @@ def test_recording_notice_thanks_those_who_watched_live(app, smtp, signup, clien
     travel(OPEN)
     signup.post(email="watched@example.org")
     signup.post(email="missed@example.org")
-    watcher = db.session.scalar(select(Registration).where(Registration.email == "watched@example.org"))
+    watcher = db.session.scalar(
+        select(Registration).where(Registration.email == "watched@example.org"))
     travel("2021-11-18 10:30")
     client.get(f"/watch/{make_token('watch', watcher)}")
     travel("2021-11-18 18:40")
     drain_mail(app)
-    notice = {m["To"]: body(m)[0] for m in smtp.messages if m["Subject"].startswith("The recording")}
+    notice = {m["To"]: body(m)[0] for m in smtp.messages
+              if m["Subject"].startswith("The recording")}
     assert "Thank you for following" in notice["watched@example.org"]
     assert "You did not get to follow" in notice["missed@example.org"]
 
@@ -451,7 +464,8 @@ def test_recording_notice_is_neutral_when_nobody_was_recorded_watching(app, smtp
     assert "is available to registered participants until" in body(notice)[0]
 
 
-def test_a_worker_whose_lease_ran_out_does_not_record_rows_another_worker_took_back(app, signup, travel):
+def test_a_worker_whose_lease_ran_out_does_not_record_rows_another_worker_took_back(
+        app, signup, travel):
     from webapp.mail.batch import BatchResult, claim_batch, record
 
     travel(OPEN)
