@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, insert, select
 
+from tests.conftest import ROOT
 from webapp.extensions import db
 from webapp.mail.outbox import enqueue_for_registrations
 from webapp.models import MailKind, MailStatus, OutboxMessage, Registration, RegistrationKind
-from tests.conftest import ROOT
 
 NOW = datetime(2021, 11, 10, 10, 0, tzinfo=timezone.utc)
 
@@ -128,7 +128,8 @@ def test_a_second_worker_on_sqlite_is_refused(app, smtp):
         first.communicate(timeout=30)
 
 
-def test_three_workers_on_postgresql_send_each_of_2000_messages_exactly_once(app, smtp, reference_event):
+def test_three_workers_on_postgresql_send_each_of_2000_messages_exactly_once(
+        app, smtp, reference_event):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("several workers need PostgreSQL (SKIP LOCKED)")
     add_participants(reference_event, 2000)

@@ -78,7 +78,8 @@ def notify_registration_confirmed(registration: Registration) -> None:
 
 def notify_confirm_email(registration: Registration) -> None:
     """Double opt-in: the link that confirms the address."""
-    enqueue_email(MailKind.CONFIRM_EMAIL, registration, versioned_key("confirm-email", registration))
+    enqueue_email(MailKind.CONFIRM_EMAIL, registration,
+                  versioned_key("confirm-email", registration))
 
 
 def notify_stream_link(registration: Registration) -> None:
