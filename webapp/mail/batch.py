@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.mail.message import build_message
+from webapp.mail.message import build_message, is_prebuilt
 from webapp.mail.render import render_cache
 from webapp.models import (
     Attendance,
@@ -93,7 +93,7 @@ def load_rows(ids: list[int]) -> list[OutboxMessage]:
     registration's event is the same object, found in the session without a query)."""
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(ids)).options(
-            joinedload(OutboxMessage.registration, innerjoin=True),
+            joinedload(OutboxMessage.registration),
             selectinload(OutboxMessage.event).options(joinedload(Event.parts),
                                                       joinedload(Event.contacts)),
         )
@@ -123,8 +123,10 @@ def _watched_live(rows: list[OutboxMessage]) -> Callable[[OutboxMessage], bool |
 def skip_reason(row: OutboxMessage) -> str | None:
     """Why a message no longer makes sense, or None if it should go out."""
     registration, event = row.registration, row.event
-    if row.kind is MailKind.CANCELLATION:
+    if is_prebuilt(row) or row.kind is MailKind.CANCELLATION:
         return None
+    if registration is None:
+        return "the registration was deleted"
     if row.kind is MailKind.CONFIRM_EMAIL:
         return None if registration.status is RegistrationStatus.PENDING else "no longer pending"
     if registration.status is not RegistrationStatus.REGISTERED:
@@ -185,6 +187,7 @@ def record(result: BatchResult, worker: str, transport_name: str) -> None:
     now = clock.now()
     if result.sent:
         _record_sent(result.sent, worker, transport_name, now)
+        _forget_prebuilt_texts([row_id for row_id, _ in result.sent])
     mine = update(table).where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker)
     free = {"claimed_by": None, "claimed_until": None}
     changes: list[tuple[dict, list[dict]]] = [
@@ -200,6 +203,21 @@ def record(result: BatchResult, worker: str, transport_name: str) -> None:
         if rows:
             db.session.execute(mine.values(**values, **free), rows)
     db.session.commit()
+
+
+def _forget_prebuilt_texts(sent_ids: list[int]) -> None:
+    """A message rendered when it was queued keeps, once sent, only its subject (and a
+    coordinator's address): its text may hold a password-reset link, or the address
+    of someone whose data is erased."""
+    rows = db.session.execute(select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.context)
+                              .where(OutboxMessage.id.in_(sent_ids),
+                                     OutboxMessage.registration_id.is_(None))).all()
+    for row_id, kind, values in rows:
+        kept = {"subject": (values or {}).get("subject", "")}
+        if kind is MailKind.ACCOUNT:
+            kept["to"] = (values or {}).get("to", "")
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                           .values(context=kept).execution_options(synchronize_session=False))
 
 
 def _retry_values(row_id: int, error: str, now: datetime) -> dict:

@@ -37,7 +37,7 @@ from flask_mail import sanitize_address
 
 from webapp import clock
 from webapp.calendar import registration_calendar
-from webapp.mail.render import RenderCache
+from webapp.mail.render import RenderCache, language_of
 from webapp.models import MailKind, OutboxMessage
 from webapp.urls import site_host
 
@@ -125,23 +125,65 @@ def message_id(row: OutboxMessage) -> str:
 def build_message(row: OutboxMessage, attended_live: bool | None = None,
                   cache: RenderCache | None = None) -> Email:
     """The email for ``row``: plain text and HTML, headers, the .ics where it belongs."""
+    if is_prebuilt(row):
+        return _prebuilt(row)
     event, registration = row.event, row.registration
     rendered = (cache if cache is not None else RenderCache()).get_rendered(row, attended_live)
     text, html = rendered.fill(registration)
+    language = language_of(row)
     email = Email(
         message_id(row),
         subject=rendered.subject,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         recipients=[registration.email],
-        reply_to=next((c.email for c in event.contacts if c.email), None),
+        reply_to=event.contact_email or None,
         date=clock.now(),
         body=text,
         html=html,
-        headers={"Auto-Submitted": "auto-generated", "Content-Language": event.language},
+        headers={"Auto-Submitted": "auto-generated", "Content-Language": language},
     )
-    if row.kind is MailKind.CONFIRMATION and registration.followable_parts:
-        with force_locale(event.language):
-            calendar = registration_calendar(registration)
-        email.attachments.append(Attachment(f"{event.slug}.ics", ("text", "calendar"), calendar,
-                                            {"charset": "utf-8", "method": "PUBLISH"}))
+    method = CALENDAR_METHOD.get(row.kind)
+    if method and registration.followable_parts:
+        with force_locale(language):
+            calendar = registration_calendar(registration, cancel=method == "CANCEL")
+        email.attachments.append(calendar_attachment(event.slug, calendar, method))
+    return email
+
+
+#: Kinds that carry the participant's calendar entries: new or moved (PUBLISH, with a
+#: higher SEQUENCE), or gone (CANCEL), so calendar programs follow.
+CALENDAR_METHOD = {
+    MailKind.CONFIRMATION: "PUBLISH",
+    MailKind.PROGRAMME_CHANGED: "PUBLISH",
+    MailKind.CANCELLATION: "CANCEL",
+    MailKind.EVENT_CANCELLED: "CANCEL",
+}
+
+
+def calendar_attachment(slug: str, calendar: bytes, method: str) -> Attachment:
+    """An .ics file as calendar programs take it from an email."""
+    return Attachment(f"{slug}.ics", ("text", "calendar"), calendar,
+                      {"charset": "utf-8", "method": method})
+
+
+def is_prebuilt(row: OutboxMessage) -> bool:
+    """A message rendered when it was queued (it has no registration to render for):
+    a coordinator's account email, or one whose registration is gone."""
+    return row.registration_id is None and "to" in (row.context or {})
+
+
+def _prebuilt(row: OutboxMessage) -> Email:
+    """The message as it was rendered when queued, with its calendar file if it has one."""
+    values = row.context
+    email = Email(
+        message_id(row), subject=values["subject"],
+        sender=current_app.config["MAIL_DEFAULT_SENDER"], recipients=[values["to"]],
+        reply_to=values.get("reply_to") or None, date=clock.now(),
+        body=values.get("text", ""), html=values.get("html") or values.get("text", ""),
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    if values.get("ics"):
+        email.attachments.append(calendar_attachment(
+            values.get("ics_name", "event"), values["ics"].encode(), values.get("ics_method",
+                                                                                "CANCEL")))
     return email

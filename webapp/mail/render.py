@@ -1,4 +1,5 @@
-"""Rendering an outbox row's templates, at send time, in the event's language.
+"""Rendering an outbox row's templates, at send time, in the language the participant
+signed up in (else the event's).
 
 Rendering is the costly part of a message, and all the messages of one kind to
 one event are the same but for a few personal values. So each kind is rendered
@@ -10,6 +11,7 @@ batches in ``render_cache()``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask, current_app, render_template, url_for
 from flask_babel import force_locale
@@ -21,8 +23,10 @@ from webapp.tokens import EMAIL_LINKS, make_token
 
 
 def _subject(row: OutboxMessage) -> str:
-    """The subject line, in the current (event's) language."""
-    title = row.event.title
+    """The subject line, in the current (the message's) language."""
+    from webapp.templating import translated
+
+    title = translated(row.event, "title")
     subjects = {
         MailKind.CONFIRMATION: _("Registered: %(title)s", title=title),
         MailKind.CONFIRM_EMAIL: _("Please confirm your registration: %(title)s", title=title),
@@ -31,6 +35,8 @@ def _subject(row: OutboxMessage) -> str:
         MailKind.RECORDING: _("The recording is available: %(title)s", title=title),
         MailKind.CANCELLATION: _("Registration cancelled: %(title)s", title=title),
         MailKind.RESEND_LINK: _("Your personal link: %(title)s", title=title),
+        MailKind.EVENT_CANCELLED: _("Cancelled: %(title)s", title=title),
+        MailKind.PROGRAMME_CHANGED: _("Programme change: %(title)s", title=title),
     }
     return subjects[row.kind]
 
@@ -81,16 +87,22 @@ class _Rendered:
         return text, html
 
 
+def language_of(row: OutboxMessage) -> str:
+    """The language a message is written in: the participant's, else the event's."""
+    return (row.registration.language if row.registration else None) or row.event.language
+
+
 def _render(row: OutboxMessage, attended_live: bool | None) -> _Rendered:
-    """Render ``row``'s templates in the event's language, personal values left as placeholders."""
+    """Render ``row``'s templates in its language, personal values left as placeholders."""
     event, registration = row.event, row.registration
-    with force_locale(event.language):
+    with force_locale(language_of(row)):
         context = {
             "row": row, "event": event, "registration": _Placeholders(registration),
             "links": {**{key: _MARK[key] for key in EMAIL_LINKS},
                       "event": url_for("public.event_page", slug=event.slug, _external=True)},
             "zone": event.zone, "parts": registration.followable_parts,
             "attended_live": attended_live, "minutes": (row.context or {}).get("minutes"),
+            **_changed_part(row),
         }
         template = f"email/{row.kind.value}"
         text = render_template(f"{template}.txt", **context)
@@ -98,6 +110,17 @@ def _render(row: OutboxMessage, attended_live: bool | None) -> _Rendered:
         used = {key: url_for(link.endpoint, token=_TOKEN, _external=True)
                 for key, link in EMAIL_LINKS.items() if _MARK[key] in text + html}
         return _Rendered(_subject(row), text, html, used)
+
+
+def _changed_part(row: OutboxMessage) -> dict:
+    """For a programme change: the part, and its old times."""
+    values = row.context or {}
+    if row.kind is not MailKind.PROGRAMME_CHANGED:
+        return {}
+    part = next((p for p in row.event.parts if p.id == values.get("part_id")), None)
+    return {"changed_part": part,
+            "old_starts_at": datetime.fromisoformat(values["old_starts_at"]),
+            "old_ends_at": datetime.fromisoformat(values["old_ends_at"])}
 
 
 class RenderCache(dict):
@@ -112,7 +135,8 @@ class RenderCache(dict):
         """``row``'s kind of message for its event, rendered now or earlier."""
         event = row.event
         key = (row.kind, event.id, event.revision, event.created_at, row.registration.kind,
-               row.registration.status, repr(sorted((row.context or {}).items())), attended_live)
+               row.registration.status, language_of(row),
+               repr(sorted((row.context or {}).items())), attended_live)
         rendered = self.get(key)
         if rendered is None:
             if len(self) >= self.MAX_ENTRIES:
