@@ -172,3 +172,21 @@ def test_a_niceness_out_of_range_is_refused_by_name(app, runner, value):
     result = runner.invoke(args=["mail", "drain"])
     assert result.exit_code == 1
     assert f"MAIL_WORKER_NICE must be a whole number from 0 to 19, not {value!r}" in result.output
+
+
+def test_a_mail_worker_builds_a_small_app_without_the_web_pages(app):
+    """Several worker processes run at once: each loads no sign-in, no coordinators'
+    pages, no metrics (its emails link only to the public and personal pages)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import sys; from webapp import create_app; a = create_app(worker=True); "
+            "print(sorted(a.blueprints)); print('flask_security' in sys.modules, "
+            "'webapp.manage' in sys.modules, 'pydantic' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    blueprints, loaded = result.stdout.splitlines()
+    assert blueprints == "['errors', 'participant', 'public']"
+    assert loaded == "True False False", "models need Flask-Security's mixins; nothing else"
