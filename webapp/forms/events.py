@@ -98,6 +98,8 @@ class EventForm(FlaskForm):
         _l("Web sign-ups confirm their address (double opt-in)"))
     web_capacity = IntegerField(_l("Web places"), description=_l("Empty: no limit"),
                                 validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    onsite_capacity = IntegerField(_l("Seats on site"), description=_l("Empty: no limit"),
+                                   validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     series_slug = StringField(_l("Series address (optional)"))
     series_title = StringField(_l("Series title"))
     contacts = FieldList(FormField(ContactForm), min_entries=1)
@@ -111,7 +113,8 @@ class EventForm(FlaskForm):
         """Show ``event``'s values, its times in its own zone."""
         for name in ("title", "slug", "summary", "description", "language", "timezone", "venue",
                      "stream_url", "recording_url", "stream_embeddable", "media_link_secret",
-                     "require_email_confirmation", "web_capacity", "contact_email"):
+                     "require_email_confirmation", "web_capacity", "onsite_capacity",
+                     "contact_email"):
             self[name].data = getattr(event, name)
         for language in LANGUAGE_NAMES:
             texts = (event.translations or {}).get(language, {})
@@ -144,6 +147,7 @@ class EventForm(FlaskForm):
         data["stream_embeddable"] = bool(self.stream_embeddable.data)
         data["require_email_confirmation"] = bool(self.require_email_confirmation.data)
         data["web_capacity"] = self.web_capacity.data
+        data["onsite_capacity"] = self.onsite_capacity.data
         if (self.series_slug.data or "").strip():
             data["series"] = {"slug": self.series_slug.data.strip(),
                               "title": (self.series_title.data or "").strip()}

@@ -69,9 +69,11 @@ def versioned_key(name: str, registration: Registration) -> str:
 # --- one function per email ----------------------------------------------------
 
 
-def notify_registration_confirmed(registration: Registration) -> None:
-    """Confirmation with the participant link and the .ics; the stream link too if due."""
-    enqueue_email(MailKind.CONFIRMATION, registration, versioned_key("confirmation", registration))
+def notify_registration_confirmed(registration: Registration, key_suffix: str = "") -> None:
+    """Confirmation with the participant link and the .ics; the stream link too if due
+    (``key_suffix``: a second confirmation of the same registration, e.g. on site)."""
+    name = f"confirmation-{key_suffix}" if key_suffix else "confirmation"
+    enqueue_email(MailKind.CONFIRMATION, registration, versioned_key(name, registration))
     if stream_link_is_due(registration.event):
         notify_stream_link(registration)
 

@@ -124,6 +124,8 @@ class Event(db.Model):
     media_link_secret: Mapped[str | None] = mapped_column(String(200))
     #: Maximum number of web participants; None means no limit.
     web_capacity: Mapped[int | None] = mapped_column(Integer)
+    #: Seats on site (invited experts, on-site sign-up); None means no limit.
+    onsite_capacity: Mapped[int | None] = mapped_column(Integer)
     #: Double opt-in: a web registration counts only once its email address is confirmed.
     require_email_confirmation: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Draft, published or cancelled.

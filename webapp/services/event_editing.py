@@ -27,7 +27,7 @@ EVENT_FIELDS = (
     "timezone", "venue", "starts_at",
     "ends_at", "registration_opens_at", "registration_closes_at", "recording_available_until",
     "stream_url", "recording_url", "stream_embeddable", "require_email_confirmation",
-    "web_capacity", "status",
+    "web_capacity", "onsite_capacity", "status",
 )
 
 

@@ -178,6 +178,7 @@ class EventSpec(_Strict):
         str, StringConstraints(min_length=16, max_length=200)] | None = None
     require_email_confirmation: bool = False
     web_capacity: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    onsite_capacity: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
     status: EventStatus = EventStatus.DRAFT
     series: SeriesSpec | None = None
     contacts: list[ContactSpec] = Field(default_factory=list, max_length=50)

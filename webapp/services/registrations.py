@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 
 from webapp import clock, metrics
 from webapp.extensions import db
@@ -24,6 +24,7 @@ from webapp.models import (
     RegistrationWindow,
 )
 from webapp.services import DomainError
+from webapp.services.places import lock_event, place_freed, places_left
 from webapp.timefmt import long_datetime
 
 
@@ -68,32 +69,9 @@ def check_registration_open(event: Event) -> None:
         raise RegistrationClosed(window_message(event, window))
 
 
-def web_places_taken(event: Event) -> int:
-    """Active web registrations of the event."""
-    return db.session.scalar(
-        select(func.count(Registration.id)).where(
-            Registration.event_id == event.id,
-            Registration.kind == RegistrationKind.WEB,
-            Registration.status == RegistrationStatus.REGISTERED,
-        )
-    ) or 0
-
-
 def web_places_left(event: Event) -> int | None:
     """Free web places, or None when the event has no capacity limit."""
-    if event.web_capacity is None:
-        return None
-    return max(event.web_capacity - web_places_taken(event), 0)
-
-
-def _lock_event(event: Event) -> None:
-    """Serialise sign-ups of one event, so that counting places and adding a row
-    happen as one step: a row lock on PostgreSQL; on SQLite a write (a no-op
-    UPDATE takes the database's single write lock until the commit)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("UPDATE events SET id = id WHERE id = :id"), {"id": event.id})
-    else:
-        db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+    return places_left(event, RegistrationKind.WEB)
 
 
 def register_web_participant(
@@ -109,7 +87,7 @@ def register_web_participant(
     to be confirmed. The confirmation (or confirm-your-address) email is enqueued with it.
     """
     check_registration_open(event)
-    _lock_event(event)  # the lock makes the look-up below see every earlier sign-up
+    lock_event(event)  # the lock makes the look-up below see every earlier sign-up
     existing = db.session.scalar(
         select(Registration).where(
             Registration.event_id == event.id, Registration.email == email
@@ -172,7 +150,7 @@ def confirm_email_address(registration: Registration) -> None:
     """
     if registration.status is not RegistrationStatus.PENDING:
         return
-    _lock_event(registration.event)
+    lock_event(registration.event)
     if web_places_left(registration.event) == 0:
         raise EventFull(_("Sorry, all web places for this event are taken."))
     registration.status = RegistrationStatus.REGISTERED
@@ -189,3 +167,35 @@ def cancel_registration(registration: Registration) -> None:
     registration.cancelled_at = clock.now()
     db.session.flush()
     notify_cancellation(registration)
+    place_freed(registration.event, registration.kind)
+
+
+def register_on_site(event: Event, *, name: str, email: str, organisation: str = "",
+                     language: str | None = None) -> Registration:
+    """A seat on site for ``email`` (accepting an invitation, on-site sign-up, a
+    waiting-list offer taken). Race-free: raises EventFull when no seat is left. A web
+    registration of the same address moves on site (its web place frees); a cancelled
+    one is taken up again under a new token version. Sends the confirmation (with the
+    calendar of every part)."""
+    lock_event(event)
+    existing = db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.email == email))
+    if (existing is not None and existing.is_active
+            and existing.kind is RegistrationKind.ON_SITE):
+        return existing
+    if places_left(event, RegistrationKind.ON_SITE) == 0:
+        raise EventFull(_("Sorry, all seats on site are taken."))
+    was_web = existing is not None and existing.is_active
+    registration = existing or Registration(event=event, email=email, created_at=clock.now())
+    if existing is not None and not was_web:
+        registration.token_version += 1
+    registration.name, registration.organisation = name, organisation
+    registration.kind, registration.status = RegistrationKind.ON_SITE, RegistrationStatus.REGISTERED
+    registration.consent_at, registration.cancelled_at = clock.now(), None
+    registration.language = language or registration.language or _reader_language()
+    db.session.add(registration)
+    db.session.flush()
+    if was_web:
+        place_freed(event, RegistrationKind.WEB)
+    notify_registration_confirmed(registration, key_suffix="on-site")
+    return registration

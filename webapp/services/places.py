@@ -1,0 +1,66 @@
+"""Places of an event (web and on site): how many are taken and left, the lock that
+makes taking one race-free, and the hook that runs when one frees.
+
+Every path that takes a place (web sign-up, accepting an invitation, on-site
+sign-up, a waiting-list offer taken) first calls ``lock_event``, then counts, then
+adds its row, in one transaction: concurrent requests for the last places queue on
+the lock, so a capacity is never exceeded. Every path that frees one (a
+cancellation, a declined invitation, a coordinator raising the capacity) calls
+``place_freed`` in the same transaction; the waiting lists listen there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import func, select, text
+
+from webapp.extensions import db
+from webapp.models import Event, Registration, RegistrationKind, RegistrationStatus
+
+_CAPACITY = {RegistrationKind.WEB: "web_capacity", RegistrationKind.ON_SITE: "onsite_capacity"}
+
+
+def lock_event(event: Event) -> None:
+    """Serialise place-taking for one event until the commit: a row lock on
+    PostgreSQL; on SQLite a write (a no-op UPDATE takes the database's single
+    write lock)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE events SET id = id WHERE id = :id"), {"id": event.id})
+    else:
+        db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+
+
+def places_taken(event: Event, kind: RegistrationKind) -> int:
+    """Active registrations of ``kind`` (web or on site) of the event."""
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == event.id,
+            Registration.kind == kind,
+            Registration.status == RegistrationStatus.REGISTERED,
+        )
+    ) or 0
+
+
+def places_left(event: Event, kind: RegistrationKind) -> int | None:
+    """Free places of ``kind``, or None when there is no limit."""
+    capacity = getattr(event, _CAPACITY[kind])
+    if capacity is None:
+        return None
+    return max(capacity - places_taken(event, kind), 0)
+
+
+_listeners: list[Callable[[Event, RegistrationKind], None]] = []
+
+
+def when_a_place_frees(listener: Callable[[Event, RegistrationKind], None]):
+    """Register ``listener(event, kind)``, run in the transaction that frees a place
+    (the waiting lists offer it to the next person)."""
+    _listeners.append(listener)
+    return listener
+
+
+def place_freed(event: Event, kind: RegistrationKind) -> None:
+    """A place of ``kind`` was freed (call after flushing the change)."""
+    for listener in _listeners:
+        listener(event, kind)
