@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from config import TestConfig
-from webapp import create_app
+from webapp import create_app, page_cache
 from webapp.extensions import db, limiter
 from webapp.services.event_import import import_event, load_event_file
 from webapp.watch_fastpath import clear_caches
@@ -75,6 +75,7 @@ def _context(app):
                 connection.execute(table.delete())
         limiter.reset()
         clear_caches()
+        page_cache.clear()
 
 
 @pytest.fixture

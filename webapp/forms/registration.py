@@ -36,6 +36,13 @@ def _session_binding() -> str:
     return hashlib.sha256(f"stamp|{secret}".encode()).hexdigest()[:16]
 
 
+def new_stamp() -> str:
+    """The signed instant a sign-up form is shown, for this visitor's session, with a
+    number used once."""
+    return _started_serializer().dumps(
+        [int(clock.now().timestamp()), secrets.token_hex(8), _session_binding()])
+
+
 def _started_serializer() -> URLSafeSerializer:
     """Signs with SECRET_KEY, reads with SECRET_KEY_FALLBACKS too (a form shown before a
     key rotation can still be sent)."""
@@ -107,10 +114,8 @@ class WebRegistrationForm(FlaskForm):
                 "organisation": self.organisation.data or ""}
 
     def stamp(self) -> None:
-        """Record now as the instant the form was shown, for this visitor's session,
-        with a number used once."""
-        self.started.data = _started_serializer().dumps(
-            [int(clock.now().timestamp()), secrets.token_hex(8), _session_binding()])
+        """Record now as the instant the form was shown (see ``new_stamp``)."""
+        self.started.data = new_stamp()
 
     def timing_problem(self) -> str | None:
         """A message when the form was sent too fast (a bot) or is too old to trust."""

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, make_response, render_template, request, url_for
 
 from webapp import clock
 from webapp.db import transactional
 from webapp.extensions import limiter
-from webapp.forms.registration import FIELDS, WebRegistrationForm
+from webapp.forms.registration import FIELDS, WebRegistrationForm, new_stamp
 from webapp.htmx import redirect_to, render
 from webapp.models import Event, RegistrationWindow
+from webapp.page_cache import STAMP_MARK, cached_page
 from webapp.public import bp
 from webapp.services import DomainError
-from webapp.services.events import find_public_event, get_public_event, list_public_events
+from webapp.services.events import (
+    find_public_event,
+    get_public_event,
+    list_public_events,
+    listing_version,
+)
 from webapp.services.registrations import (
     check_registration_open,
     register_web_participant,
@@ -22,18 +28,34 @@ from webapp.services.registrations import (
 
 @bp.get("/")
 def event_list():
-    """Upcoming and past events."""
+    """Upcoming and past events (rendered once per state of the listed events)."""
+    html = cached_page(("list", listing_version()), _render_event_list)
+    return make_response(html)
+
+
+def _render_event_list() -> str:
     upcoming, past = list_public_events()
     return render_template("public/event_list.html", upcoming=upcoming, past=past)
 
 
 @bp.get("/events/<slug>")
 def event_page(slug: str):
-    """The event, its programme, and the sign-up form while registration is open."""
-    event = get_public_event(slug)
-    form = WebRegistrationForm()
-    form.stamp()
-    return _signup_response(event, form)
+    """The event, its programme, and the sign-up form while registration is open
+    (rendered once per event revision and sign-up state; see webapp/page_cache.py)."""
+    event = get_public_event(slug, with_content=False)
+    window, places = event.registration_window(clock.now()), web_places_left(event)
+    key = ("event", event.id, event.revision, event.created_at, window, places)
+    html = cached_page(key, lambda: _render_event_page(event), stamp=new_stamp)
+    response = make_response(html)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _render_event_page(event: Event) -> str:
+    """The page with an empty sign-up form whose stamp is the placeholder."""
+    form = WebRegistrationForm(formdata=None)
+    form.started.data = STAMP_MARK
+    return _signup_response(event, form).get_data(as_text=True)
 
 
 @bp.post("/events/<slug>/register")

@@ -21,21 +21,34 @@ class ListingEntry:
     series: Series | None = None
 
 
-def find_public_event(slug: str) -> Event | None:
-    """A published or cancelled event by slug (drafts are not public), or None."""
-    return db.session.scalar(
-        select(Event)
-        .where(Event.slug == slug, Event.status != EventStatus.DRAFT)
-        .options(selectinload(Event.parts), selectinload(Event.contacts))
-    )
+def find_public_event(slug: str, with_content: bool = True) -> Event | None:
+    """A published or cancelled event by slug (drafts are not public), or None;
+    ``with_content``: its parts and contacts loaded in the same go."""
+    query = select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT)
+    if with_content:
+        query = query.options(selectinload(Event.parts), selectinload(Event.contacts))
+    return db.session.scalar(query)
 
 
-def get_public_event(slug: str) -> Event:
+def get_public_event(slug: str, with_content: bool = True) -> Event:
     """A published or cancelled event by slug, or 404."""
-    event = find_public_event(slug)
+    event = find_public_event(slug, with_content)
     if event is None:
         abort(404)
     return event
+
+
+def listing_version() -> tuple:
+    """What the event list shows, in one small query: each public event's revision,
+    whether it is still upcoming, and its series' title (a series is not part of an
+    event's revision). The list is rendered again when this changes."""
+    now = clock.now()
+    rows = db.session.execute(
+        select(Event.id, Event.revision, Event.created_at, Event.ends_at, Series.title)
+        .outerjoin(Series, Series.id == Event.series_id)
+        .where(Event.status != EventStatus.DRAFT).order_by(Event.id)).all()
+    return tuple((id_, revision, created, ends >= now, series)
+                 for id_, revision, created, ends, series in rows)
 
 
 def list_public_events() -> tuple[list[ListingEntry], list[ListingEntry]]:
