@@ -156,7 +156,8 @@ def test_a_coordinator_gets_404_on_every_route_of_an_event_not_theirs(
     event_routes = [r for r in _manage_routes(app) if "event_id" in r.arguments]
     assert len(event_routes) >= 12
     for rule in event_routes:
-        url = _fill(rule.rule, {"event_id": other.id, "part_id": part.id, "user_id": 1})
+        url = _fill(rule.rule, {"event_id": other.id, "part_id": part.id, "user_id": 1,
+                                "registration_id": 1, "message_id": 1})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, data={"csrf_token": token})
             assert response.status_code == 404, (method, url, response.status_code)
@@ -188,7 +189,8 @@ def test_users_command_creates_lists_and_disables(runner):
     assert created.exit_code == 0, created.output
     assert "created admin ilona@example.org; password: " in created.output
     duplicate = runner.invoke(args=["users", "create", "ilona@example.org"])
-    assert duplicate.exit_code == 1 and "already an account for ilona@example.org" in duplicate.output
+    assert duplicate.exit_code == 1
+    assert "already an account for ilona@example.org" in duplicate.output
     bad = runner.invoke(args=["users", "create", "not-an-address"])
     assert bad.exit_code == 1 and "not a valid email address" in bad.output
     assert "ilona@example.org\tadmin\tactive" in runner.invoke(args=["users", "list"]).output

@@ -28,8 +28,10 @@ class Attendance(db.Model):
     __table_args__ = (
         UniqueConstraint("registration_id", "part_id", "mode", "minute"),
         Index("ix_attendance_registration_id_minute", "registration_id", "minute"),
-        # Coordinators' reports: who watched a part, and who is watching right now.
-        Index("ix_attendance_part_id_mode_minute", "part_id", "mode", "minute"),
+        # Coordinators' reports: who watched a part, and who is watching right now
+        # (the registration in the index too: the reports count people from it alone).
+        Index("ix_attendance_part_id_mode_minute", "part_id", "mode", "minute",
+              "registration_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
