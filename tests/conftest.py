@@ -176,7 +176,7 @@ def make_outbox():
         row = OutboxMessage(
             idempotency_key=f"test:{kind}:{registration.id}:{next(counter)}",
             kind=MailKind(kind), status=MailStatus(status), registration_id=registration.id,
-            event_id=registration.event_id, context={}, attempts=0, **fields)
+            event_id=registration.event_id, **{"context": {}, "attempts": 0, **fields})
         db.session.add(row)
         db.session.commit()
         return row
