@@ -21,7 +21,7 @@ from webapp.models import (
 )
 from webapp.services import DomainError
 from webapp.services.audit import record_action
-from webapp.services.registration_admin import Filters, Page, filtered
+from webapp.services.registration_admin import Filters, Page, filtered, search_text
 
 PAGE_SIZE = 50
 STATES = ("queued", "retrying", "sending", "sent", "failed", "skipped")
@@ -44,7 +44,7 @@ class MailFilters:
         page = args.get("page", "1")
         return cls(kind=kind if kind in {k.value for k in MailKind} else "",
                    status=status if status in STATES else "",
-                   q=(args.get("q") or "").strip()[:200],
+                   q=search_text(args.get("q")),
                    page=max(int(page), 1) if str(page).isdigit() else 1)
 
     def args(self, **changes) -> dict:
@@ -62,10 +62,11 @@ def _conditions(event: Event, f: MailFilters) -> list:
     elif f.status:
         conditions.append(OutboxMessage.status == MailStatus(f.status))
     if f.q:
-        like = f"%{f.q.lower()}%"
+        text = f.q.lower()
         conditions.append(OutboxMessage.registration_id.in_(select(Registration.id).where(
             Registration.event_id == event.id,
-            or_(func.lower(Registration.name).like(like), Registration.email.like(like)))))
+            or_(func.lower(Registration.name).contains(text, autoescape=True),
+                Registration.email.contains(text, autoescape=True)))))
     return conditions
 
 

@@ -42,6 +42,11 @@ CHOICES = {"kind": ("", "web", "on_site"),
            "watched": ("", "live", "recording", "none"), "flagged": ("", "1")}
 
 
+def search_text(value: str | None) -> str:
+    """What was typed in a search box, as a search takes it (no NUL, 200 characters)."""
+    return (value or "").replace("\x00", "").strip()[:200]
+
+
 @dataclass
 class Filters:
     """The table's search, filters, sort and page, as the query string gives them
@@ -62,7 +67,7 @@ class Filters:
         values = {k: v if v in CHOICES[k] else "" for k, v in values.items()}
         sort = (args.get("sort") or "name").strip()
         page = args.get("page", "1")
-        return cls(q=(args.get("q") or "").strip()[:200], **values,
+        return cls(q=search_text(args.get("q")), **values,
                    sort=sort if sort.lstrip("-") in SORTS else "name",
                    page=max(int(page), 1) if str(page).isdigit() else 1)
 
@@ -99,10 +104,11 @@ def filtered(event: Event, f: Filters):
     """The conditions that pick the event's registrations ``f`` asks for."""
     conditions = [Registration.event_id == event.id]
     if f.q:
-        like = f"%{f.q.lower()}%"
-        conditions.append(or_(func.lower(Registration.name).like(like),
-                              Registration.email.like(like),
-                              func.lower(Registration.organisation).like(like)))
+        text = f.q.lower()
+        conditions.append(or_(func.lower(Registration.name).contains(text, autoescape=True),
+                              Registration.email.contains(text, autoescape=True),
+                              func.lower(Registration.organisation).contains(
+                                  text, autoescape=True)))
     if f.kind:
         conditions.append(Registration.kind == RegistrationKind(f.kind))
     if f.status == "erased":
