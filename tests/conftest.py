@@ -254,7 +254,8 @@ def smtp(app):
     app.extensions["mail"].server, app.extensions["mail"].port = "127.0.0.1", server.port
     yield server
     app.config.update(saved)
-    app.extensions["mail"].server, app.extensions["mail"].port = saved["MAIL_SERVER"], saved["MAIL_PORT"]
+    mail = app.extensions["mail"]
+    mail.server, mail.port = saved["MAIL_SERVER"], saved["MAIL_PORT"]
     server.stop()
 
 
@@ -388,3 +389,18 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+def add_views(registration, part, mode: str, minutes) -> None:
+    """``registration`` had ``part`` open (``live`` or ``recording``) at these instants:
+    the attendance rows and their sum (``ViewTotal``) as ``record_view`` writes them."""
+    from webapp.models import Attendance, ViewMode, ViewTotal
+
+    minutes = sorted(minutes)
+    for minute in minutes:
+        db.session.add(Attendance(registration_id=registration.id, part_id=part.id,
+                                  mode=ViewMode(mode), minute=minute))
+    db.session.add(ViewTotal(registration_id=registration.id, part_id=part.id,
+                             mode=ViewMode(mode), first_minute=minutes[0],
+                             last_minute=minutes[-1], minutes=len(minutes)))
+    db.session.commit()

@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import text_of
+from tests.conftest import add_views, text_of
 from webapp.extensions import db
-from webapp.models import Attendance, AuditEntry, ViewMode
+from webapp.models import AuditEntry
 from webapp.services.exports import neutralise
 
 DANGEROUS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+46701234567", "-2+3",
@@ -109,11 +109,8 @@ def test_the_door_list_prints_everyone_on_site(exported, coordinator_client):
 def test_attendance_csv(exported, coordinator_client):
     registration = exported_registration("Åsa Öberg")
     part = exported.parts[0]
-    for minute in (0, 1, 2):
-        db.session.add(Attendance(registration_id=registration.id, part_id=part.id,
-                                  mode=ViewMode.LIVE,
-                                  minute=datetime(2021, 11, 18, 8, minute, tzinfo=timezone.utc)))
-    db.session.commit()
+    add_views(registration, part, "live",
+              [datetime(2021, 11, 18, 8, minute, tzinfo=timezone.utc) for minute in (0, 1, 2)])
     client = coordinator_client(events=[exported])
     rows = read_csv(client.get(f"/manage/events/{exported.id}/attendance.csv"))
     assert rows[1] == ["Part I: The overall picture", "Åsa Öberg", registration.email, "live",

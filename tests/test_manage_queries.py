@@ -9,17 +9,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event as sa_event
 
-from tests.conftest import sign_in
+from tests.conftest import add_views, sign_in
 from webapp.extensions import db
 from webapp.models import (
-    Attendance,
     MailKind,
     MailStatus,
     OutboxMessage,
     Registration,
     RegistrationKind,
     RegistrationStatus,
-    ViewMode,
     WatchNetwork,
 )
 
@@ -61,9 +59,9 @@ def populate(event, rows: int) -> list[Registration]:
                 registration_id=person.id, event_id=event.id, context={}, attempts=1,
                 last_error="550 no" if status is MailStatus.FAILED else None))
         for part in (event.parts[0], event.parts[2]):
-            for mode in ViewMode:
-                db.session.add(Attendance(registration_id=person.id, part_id=part.id,
-                                          mode=mode, minute=START + timedelta(minutes=n)))
+            for mode in ("live", "recording"):
+                add_views(person, part, mode, [START + timedelta(minutes=n + m)
+                                               for m in range(2)])
         for network in range(3):
             db.session.add(WatchNetwork(registration_id=person.id, network=f"n{network}",
                                         last_seen=START))
@@ -108,15 +106,12 @@ def queries_of(app, make_event, make_user, travel, rows: int, email: str) -> dic
 
 
 def populate_person(person, event, rows: int) -> None:
-    """The person's page lists every email and view: give the first person ``rows``."""
+    """The person's page lists every email: give the first person ``rows`` more."""
     for n in range(rows):
         db.session.add(OutboxMessage(
             idempotency_key=f"custom-{n}:{person.id}", kind=MailKind.CUSTOM,
             status=MailStatus.QUEUED, registration_id=person.id, event_id=event.id,
             context={"subject": "s", "text": "t"}, attempts=0))
-        db.session.add(Attendance(registration_id=person.id, part_id=event.parts[0].id,
-                                  mode=ViewMode.LIVE,
-                                  minute=START + timedelta(hours=1, minutes=n)))
     db.session.commit()
 
 

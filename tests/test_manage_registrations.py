@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_of, extract, text_of
+from tests.conftest import add_views, csrf_of, extract, text_of
 from webapp.extensions import db
 from webapp.models import (
     Attendance,
@@ -20,7 +20,6 @@ from webapp.models import (
     MailStatus,
     OutboxMessage,
     Registration,
-    ViewMode,
     WatchNetwork,
 )
 from webapp.tokens import make_token
@@ -29,12 +28,9 @@ HX = {"HX-Request": "true"}
 
 
 def view(registration, part, mode="live", minutes=(0,), start="2021-11-18T08:00:00+00:00"):
-    """Attendance rows: ``registration`` had ``part`` open at these minutes after ``start``."""
+    """``registration`` had ``part`` open at these minutes after ``start``."""
     first = datetime.fromisoformat(start)
-    for minute in minutes:
-        db.session.add(Attendance(registration_id=registration.id, part_id=part.id,
-                                  mode=ViewMode(mode), minute=first + timedelta(minutes=minute)))
-    db.session.commit()
+    add_views(registration, part, mode, [first + timedelta(minutes=m) for m in minutes])
 
 
 def outbox(**where):

@@ -7,19 +7,16 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from tests.conftest import csrf_of, text_of
+from tests.conftest import add_views, csrf_of, text_of
 from webapp.extensions import db
-from webapp.models import Attendance, MailKind, OutboxMessage, ViewMode, WatchNetwork
+from webapp.models import MailKind, OutboxMessage, WatchNetwork
 
 HX = {"HX-Request": "true"}
 PART_I = datetime(2021, 11, 18, 8, 0, tzinfo=timezone.utc)  # 10:00 EET
 
 
 def watch(registration, part, mode="live", minutes=range(1), start=PART_I):
-    for minute in minutes:
-        db.session.add(Attendance(registration_id=registration.id, part_id=part.id,
-                                  mode=ViewMode(mode), minute=start + timedelta(minutes=minute)))
-    db.session.commit()
+    add_views(registration, part, mode, [start + timedelta(minutes=m) for m in minutes])
 
 
 def test_attendance_per_part_with_totals_and_flagged_links(make_event, make_registration,

@@ -38,6 +38,9 @@ class Registration(db.Model):
         # Coordinators' table sorted by name or by date, and the sign-ups per day.
         Index("ix_registrations_event_id_name", "event_id", "name"),
         Index("ix_registrations_event_id_created_at", "event_id", "created_at"),
+        # The counts at the top of the table, read from the index alone.
+        Index("ix_registrations_event_id_status_kind", "event_id", "status", "kind",
+              "purged_at", "shared_link_flagged_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,7 +13,6 @@ from sqlalchemy import Integer, cast, distinct, func, select
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import (
-    Attendance,
     Event,
     EventStatus,
     ProgrammePart,
@@ -21,6 +20,7 @@ from webapp.models import (
     RegistrationKind,
     RegistrationStatus,
     ViewMode,
+    ViewTotal,
 )
 from webapp.services.mail_admin import STATES, mail_counts
 
@@ -78,12 +78,12 @@ def event_summaries(events: list[Event]) -> list[EventSummary]:
 
 def _viewers_by_event(event_ids: list[int], mode: ViewMode, since: datetime | None = None):
     """{event id: people who watched in ``mode`` (since ``since``)}."""
-    statement = (select(ProgrammePart.event_id, func.count(distinct(Attendance.registration_id)))
-                 .join(ProgrammePart, ProgrammePart.id == Attendance.part_id)
-                 .where(ProgrammePart.event_id.in_(event_ids), Attendance.mode == mode)
+    statement = (select(ProgrammePart.event_id, func.count(distinct(ViewTotal.registration_id)))
+                 .join(ProgrammePart, ProgrammePart.id == ViewTotal.part_id)
+                 .where(ProgrammePart.event_id.in_(event_ids), ViewTotal.mode == mode)
                  .group_by(ProgrammePart.event_id))
     if since is not None:
-        statement = statement.where(Attendance.minute >= since)
+        statement = statement.where(ViewTotal.last_minute >= since)
     return dict(db.session.execute(statement).all())
 
 

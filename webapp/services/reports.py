@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Attendance, Event, ProgrammePart, Registration, ViewMode, WatchNetwork
+from webapp.models import Event, ProgrammePart, Registration, ViewMode, ViewTotal, WatchNetwork
 from webapp.services.registration_admin import Page
 
 PAGE_SIZE = 50
@@ -31,41 +31,32 @@ def attendance_totals(event: Event) -> list[PartTotals]:
     totals = {p.id: PartTotals(p) for p in event.parts if p.is_public_stream}
     parts = {p.id: p for p in event.parts}
     for part_id, mode, people, minutes in db.session.execute(
-            select(Attendance.part_id, Attendance.mode,
-                   func.count(func.distinct(Attendance.registration_id)), func.count())
-            .where(Attendance.part_id.in_(parts))
-            .group_by(Attendance.part_id, Attendance.mode)):
+            select(ViewTotal.part_id, ViewTotal.mode, func.count(), func.sum(ViewTotal.minutes))
+            .where(ViewTotal.part_id.in_(parts))
+            .group_by(ViewTotal.part_id, ViewTotal.mode)):
         entry = totals.setdefault(part_id, PartTotals(parts[part_id]))
         if mode is ViewMode.LIVE:
-            entry.live_people, entry.live_minutes = people, minutes
+            entry.live_people, entry.live_minutes = people, minutes or 0
         else:
-            entry.recording_people, entry.recording_minutes = people, minutes
+            entry.recording_people, entry.recording_minutes = people, minutes or 0
     return sorted(totals.values(), key=lambda t: t.part.position)
 
 
-def _viewers(part_ids, mode: ViewMode | None):
-    """Per registration, part and mode: first and last minute and minutes watched."""
-    statement = (select(Attendance.registration_id, Attendance.part_id, Attendance.mode,
-                        func.min(Attendance.minute).label("first"),
-                        func.max(Attendance.minute).label("last"),
-                        func.count().label("minutes"))
-                 .where(Attendance.part_id.in_(part_ids))
-                 .group_by(Attendance.registration_id, Attendance.part_id, Attendance.mode))
-    if mode is not None:
-        statement = statement.where(Attendance.mode == mode)
-    return statement.subquery()
+_VIEWER = (Registration.id, Registration.name, Registration.email, Registration.purged_at,
+           ViewTotal.mode, ViewTotal.first_minute.label("first"),
+           ViewTotal.last_minute.label("last"), ViewTotal.minutes)
 
 
 def attendance_page(event: Event, part: ProgrammePart, mode: ViewMode | None,
                     number: int) -> Page:
     """Who watched ``part`` (live, the recording, or both), by name; one page."""
-    viewers = _viewers([part.id], mode)
-    total = db.session.scalar(select(func.count()).select_from(viewers))
+    conditions = [ViewTotal.part_id == part.id]
+    if mode is not None:
+        conditions.append(ViewTotal.mode == mode)
+    total = db.session.scalar(select(func.count(ViewTotal.id)).where(*conditions))
     rows = db.session.execute(
-        select(Registration.id, Registration.name, Registration.email, Registration.purged_at,
-               viewers.c.mode, viewers.c.first, viewers.c.last, viewers.c.minutes)
-        .join(viewers, viewers.c.registration_id == Registration.id)
-        .order_by(Registration.name, Registration.id, viewers.c.mode)
+        select(*_VIEWER).join(ViewTotal, ViewTotal.registration_id == Registration.id)
+        .where(*conditions).order_by(Registration.name, Registration.id, ViewTotal.mode)
         .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
     return Page(rows=rows, total=total or 0, number=number, size=PAGE_SIZE)
 
@@ -74,12 +65,10 @@ def attendance_rows(event: Event):
     """Every viewer of every part, for the CSV: (part, name, email, mode, first, last,
     minutes), read in chunks."""
     parts = {p.id: p.title for p in event.parts}
-    viewers = _viewers(list(parts), None)
-    statement = (select(viewers.c.part_id, Registration.name, Registration.email,
-                        Registration.purged_at, viewers.c.mode, viewers.c.first,
-                        viewers.c.last, viewers.c.minutes)
-                 .join(viewers, viewers.c.registration_id == Registration.id)
-                 .order_by(viewers.c.part_id, Registration.name, Registration.id)
+    statement = (select(ViewTotal.part_id, *_VIEWER[1:])
+                 .join(ViewTotal, ViewTotal.registration_id == Registration.id)
+                 .where(ViewTotal.part_id.in_(parts))
+                 .order_by(ViewTotal.part_id, Registration.name, Registration.id, ViewTotal.mode)
                  .execution_options(yield_per=2000))
     for part_id, name, email, purged, mode, first, last, minutes in db.session.execute(statement):
         yield parts[part_id], name, "" if purged else email, mode, first, last, minutes
