@@ -117,3 +117,16 @@ def test_the_dashboard_shows_only_ones_own_current_events(make_event, make_regis
     travel("2022-02-01 12:00")
     client = coordinator_client(events=[mine], email="later@example.org")
     assert "No current events." in client.get("/manage/dashboard").get_data(as_text=True)
+
+
+def test_sign_ups_fall_on_their_local_day_in_a_zone_off_by_half_an_hour(
+        make_event, make_registration, travel):
+    from webapp.services.dashboard import signups_per_day
+
+    travel("2021-11-10 12:00")
+    event = make_event(timezone="Asia/Kolkata")  # UTC+05:30
+    make_registration(event, created_at=datetime(2021, 10, 20, 18, 45, tzinfo=timezone.utc))
+    make_registration(event, created_at=datetime(2021, 10, 20, 18, 15, tzinfo=timezone.utc))
+    days = dict(signups_per_day(event))
+    assert days[datetime(2021, 10, 21).date()] == 1, "00:15 on the 21st in India"
+    assert days[datetime(2021, 10, 20).date()] == 1, "23:45 on the 20th"

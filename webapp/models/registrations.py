@@ -41,6 +41,9 @@ class Registration(db.Model):
         # The counts at the top of the table, read from the index alone.
         Index("ix_registrations_event_id_status_kind", "event_id", "status", "kind",
               "purged_at", "shared_link_flagged_at"),
+        # The links flagged as shared (few among many).
+        Index("ix_registrations_event_id_shared_link_flagged_at", "event_id",
+              "shared_link_flagged_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

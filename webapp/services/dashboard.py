@@ -27,7 +27,6 @@ from webapp.services.mail_admin import STATES, mail_counts
 #: A live viewer's page asks for its state every 30 s: anyone seen in the current or
 #: the previous minute is watching now.
 LIVE_WINDOW = timedelta(minutes=2)
-BUCKET_SECONDS = 900  # sign-ups are counted per quarter hour in SQL, then per local day
 
 
 @dataclass
@@ -110,24 +109,43 @@ def is_on_air(events: list[Event], now: datetime | None = None) -> bool:
                for e in events)
 
 
-def _bucket():
-    """The quarter hour of a registration, as a whole number, in the database's SQL."""
+def _bucket(seconds: int):
+    """The UTC hour (``seconds`` 3600) or quarter hour (900) of a registration, in the
+    database's SQL, as a number of such periods since 1970 (an hour as its text on
+    SQLite: cutting the stored text costs half of working out the epoch)."""
+    created = Registration.created_at
     if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(func.extract("epoch", Registration.created_at) / BUCKET_SECONDS),
-                    Integer)
-    return cast(func.strftime("%s", Registration.created_at), Integer) // BUCKET_SECONDS
+        return cast(func.floor(func.extract("epoch", created) / seconds), Integer)
+    if seconds == 3600:
+        return func.substr(created, 1, 13)  # "2021-11-18 08"
+    return cast(func.strftime("%s", created), Integer) // seconds
+
+
+def _period_start(value, seconds: int) -> datetime:
+    """The instant a bucket stands for."""
+    if isinstance(value, str):
+        return datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=timezone.utc)
+    return datetime.fromtimestamp(int(value) * seconds, timezone.utc)
+
+
+def _bucket_seconds(event: Event) -> int:
+    """Hours, unless the event's zone is off UTC by part of an hour (India, Newfoundland):
+    then quarter hours, so that each registration falls on its local day."""
+    offsets = {event.registration_opens_at.astimezone(event.zone).utcoffset(),
+               event.registration_closes_at.astimezone(event.zone).utcoffset()}
+    return 3600 if all(o.total_seconds() % 3600 == 0 for o in offsets) else 900
 
 
 def signups_per_day(event: Event) -> list[tuple[date, int]]:
     """(day in the event's zone, registrations made that day) from the day sign-up
-    opened to the deadline's day (or today, if that is earlier); one query."""
-    bucket = _bucket().label("bucket")
+    opened to the deadline's day (or the last day anyone registered); one query."""
+    seconds = _bucket_seconds(event)
+    bucket = _bucket(seconds).label("bucket")
     per_day: dict[date, int] = {}
-    for number, count in db.session.execute(
+    for value, count in db.session.execute(
             select(bucket, func.count()).where(Registration.event_id == event.id)
             .group_by(bucket)):
-        day = datetime.fromtimestamp(int(number) * BUCKET_SECONDS, timezone.utc) \
-            .astimezone(event.zone).date()
+        day = _period_start(value, seconds).astimezone(event.zone).date()
         per_day[day] = per_day.get(day, 0) + count
     first = event.registration_opens_at.astimezone(event.zone).date()
     last = max(event.registration_closes_at.astimezone(event.zone).date(), *per_day, first)
