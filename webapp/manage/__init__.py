@@ -40,6 +40,7 @@ from webapp.manage import (  # noqa: E402,F401
     dashboard,
     events,
     exports,
+    labels,
     mail,
     programme,
     registrations,
