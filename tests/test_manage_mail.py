@@ -203,6 +203,8 @@ def test_a_message_of_ones_own_previewed_then_sent_once(crowd, coordinator_clien
     assert empty.status_code == 422 and "Please give a subject." in empty.get_data(as_text=True)
     header = client.post(url, data={**fields, "subject": "Hi\r\nBcc: x@example.org"})
     assert header.status_code == 422 and "one line" in header.get_data(as_text=True)
+    control = client.post(url, data={**fields, "text": "a\x00b", "send": "1"})
+    assert control.status_code == 422 and "control characters" in control.get_data(as_text=True)
     on_site = client.post(url, data={**fields, "kind": "on_site", "watched": ""})
     assert "1 person would get this message." in text_of(on_site.get_data(as_text=True))
 

@@ -34,3 +34,13 @@ class CustomMessageForm(FlaskForm):
         """One line: a line break would end the header."""
         if "\n" in field.data or "\r" in field.data:
             raise ValidationError(_l("The subject must be one line."))
+        _printable(field)
+
+    def validate_text(self, field) -> None:
+        _printable(field)
+
+
+def _printable(field) -> None:
+    """No control characters but line breaks and tabs (a NUL cannot even be stored)."""
+    if any(ord(c) < 32 and c not in "\r\n\t" for c in field.data):
+        raise ValidationError(_l("Please remove the invisible control characters."))
