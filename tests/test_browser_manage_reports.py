@@ -43,6 +43,15 @@ def test_search_as_one_types_open_a_person_send_the_link_and_see_it_in_the_mail(
     expect(rows.first).to_contain_text("Lundia Oy Person")
     assert page.evaluate("window.notReloaded") is True, "searched in place, no reload"
     assert "q=lundia" in page.url, "the address follows the search"
+    page.get_by_label("Search").fill("lund")
+    page.get_by_label("Search").press("Enter")
+    expect(rows).to_have_count(2)
+    page.get_by_label("Erik Lund").check()
+    page.get_by_label("Lundia Oy Person").check()
+    page.get_by_label("With the selected").select_option("resend")
+    page.get_by_role("button", name="Apply to the ticked rows").click()
+    expect(page.locator("#bulk-result")).to_have_text("Done for 2 registrations.")
+    assert page.evaluate("window.notReloaded") is True
     page.get_by_label("Search").fill("erik")
     page.get_by_label("Search").press("Enter")
     expect(rows).to_have_count(1)
@@ -58,6 +67,7 @@ def test_search_as_one_types_open_a_person_send_the_link_and_see_it_in_the_mail(
     expect(message).to_contain_text("Erik Lund")
     expect(message).to_contain_text("Stream link")
     expect(message).to_contain_text("queued")
+    expect(page.locator("#messages tbody tr")).to_have_count(3)  # two ticked, one again
 
 
 def test_the_progress_bar_of_send_now_follows_the_outbox_to_the_end(

@@ -283,9 +283,12 @@ def test_bulk_actions_on_the_ticked_rows(people, coordinator_client, make_event,
     response = client.post(f"{url}/bulk", data=fields, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<div id="registrations">')
-    status = extract(r'(<p id="bulk-result"[^>]*>[^<]*</p>)', html)
-    assert 'aria-live="polite"' in status and "Done for 2 registrations." in status
-    assert "1 was left as it was" in status
+    status = extract(r'(<div id="bulk-result" data-hx-swap-oob="innerHTML">.*?</div>)', html)
+    assert "Done for 2 registrations." in status and "1 was left as it was" in status
+    page = client.get(url).get_data(as_text=True)
+    region = extract(r'(<div id="bulk-result"[^>]*>)', page)
+    assert 'aria-live="polite"' in region and page.index(region) < page.index(
+        '<div id="registrations">'), "the live region stays outside the swapped rows"
     assert {m.registration_id for m in outbox()} == {who["anna"].id, who["bo"].id}
     assert client.post(f"{url}/bulk", data=fields, headers=HX).status_code == 200
     assert len(outbox()) == 2, "the same press again sends nothing more"

@@ -14,6 +14,7 @@ from webapp.extensions import db
 from webapp.mail.outbox import notify_custom_message, notify_stream_link_to_everyone
 from webapp.models import (
     Event,
+    EventStatus,
     MailKind,
     MailStatus,
     OutboxMessage,
@@ -121,6 +122,8 @@ def retry_failed(event: Event, message_id: int | None = None) -> int:
 def send_stream_link_now(event: Event) -> int:
     """The stream link now to everyone on the web who has not had it; returns how many
     were queued (0 the second time: the keys are the scheduled job's)."""
+    if event.status is EventStatus.CANCELLED:
+        raise DomainError(_("This event is cancelled: no stream link is sent."))
     if not event.streamed_parts:
         raise DomainError(_("Nothing of this event is streamed: there is no stream link."))
     count = notify_stream_link_to_everyone(event)
