@@ -219,3 +219,42 @@ def test_link_again_goes_out_and_shows_as_sent(app, smtp, crowd, coordinator_cli
     assert message["Subject"].startswith("Your link to the stream:")
     page = text_of(client.get(f"/manage/events/{event.id}/mail").get_data(as_text=True))
     assert "Web 1 web1@example.org Stream link sent 1" in page
+
+
+def render_email(app, name: str, registration, context: dict) -> tuple[str, str]:
+    """A new kind's text and HTML as the mail worker renders them (its context), until
+    render.py names their subjects and they can be sent."""
+    from types import SimpleNamespace
+
+    from flask import render_template
+    from flask_babel import force_locale
+
+    event = registration.event
+    row = SimpleNamespace(kind=name, context=context)
+    links = {key: f"https://desk.example.org/{key}/TOKEN"
+             for key in ("participant", "cancel", "watch", "confirm", "event")}
+    values = {"row": row, "event": event, "registration": registration, "links": links,
+              "zone": event.zone, "parts": registration.followable_parts,
+              "attended_live": None, "minutes": None}
+    with app.test_request_context(), force_locale(event.language):
+        return (render_template(f"email/{name}.txt", **values),
+                render_template(f"email/{name}.html", **values))
+
+
+def test_a_message_of_ones_own_renders_its_text(app, crowd):
+    event, web = crowd
+    text, html = render_email(app, "custom", web[0], {
+        "subject": "Room change", "text": "Hall B, <not A>.\nSee you!\n\nThe organisers"})
+    assert text.startswith("Hello Web 0,") and "Hall B, <not A>.\nSee you!" in text
+    assert "<p>Hall B, &lt;not A&gt;.<br>See you!</p>" in html and "<p>The organisers</p>" in html
+    assert "https://desk.example.org/participant/TOKEN" in text
+
+
+def test_new_links_email_names_the_stream_link_only_for_the_web(app, crowd, make_registration):
+    event, web = crowd
+    text, html = render_email(app, "links_reissued", web[0], {})
+    assert "no longer work" in text and "https://desk.example.org/watch/TOKEN" in text
+    assert 'href="https://desk.example.org/watch/TOKEN"' in html
+    on_site = make_registration(event, kind="on_site")
+    text, _html = render_email(app, "links_reissued", on_site, {})
+    assert "/watch/" not in text and "https://desk.example.org/participant/TOKEN" in text
