@@ -46,6 +46,7 @@ def test_search_as_one_types_open_a_person_send_the_link_and_see_it_in_the_mail(
     page.get_by_label("Search").fill("lund")
     page.get_by_label("Search").press("Enter")
     expect(rows).to_have_count(2)
+    page.wait_for_load_state("networkidle")  # the search typed settles before ticking
     page.get_by_label("Erik Lund").check()
     page.get_by_label("Lundia Oy Person").check()
     page.get_by_label("With the selected").select_option("resend")

@@ -111,6 +111,9 @@ def test_active_search_answers_htmx_with_the_rows_alone(people, coordinator_clie
     assert 'data-hx-trigger="input changed delay:300ms, search"' in search
     assert 'data-hx-target="#registrations"' in search
     assert '<form method="get"' in page, "works without JavaScript"
+    back = client.get(f"/manage/events/{event.id}/registrations?q=lund",
+                      headers={**HX, "HX-History-Restore-Request": "true"})
+    assert "<html" in back.get_data(as_text=True), "going back to a searched address: the page"
 
 
 def test_pages_of_fifty(make_event, make_registration, coordinator_client, travel):
