@@ -40,10 +40,10 @@ from webapp.services.registration_admin import (
 
 def _table(event, filters: Filters, *, bulk_form=None, result=None, status=200):
     """The table page, or for htmx the rows partial it includes (without the counts)."""
+    counts = None if is_htmx() else registration_counts(event)
     return render("manage/registrations/_rows.html", "manage/registrations/index.html",
-                  status=status, event=event, filters=filters, result=result,
-                  listing=registrations_page(event, filters), batch=new_batch(),
-                  counts=None if is_htmx() else registration_counts(event),
+                  status=status, event=event, filters=filters, result=result, counts=counts,
+                  listing=registrations_page(event, filters, counts), batch=new_batch(),
                   bulk_form=bulk_form or BulkForm(formdata=None))
 
 

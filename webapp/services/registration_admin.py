@@ -134,11 +134,15 @@ def stream_link_status():
             .order_by(OutboxMessage.id.desc()).limit(1).scalar_subquery())
 
 
-def registrations_page(event: Event, f: Filters) -> Page:
+def registrations_page(event: Event, f: Filters, counts: dict | None = None) -> Page:
     """The rows ``f`` asks for (each with whether the person watched live or a
-    recording and how their stream link stands), in one query, and their count."""
+    recording and how their stream link stands), in one query, and their count (taken
+    from ``counts`` when nothing narrows the list)."""
     conditions = filtered(event, f)
-    total = db.session.scalar(select(func.count(Registration.id)).where(*conditions))
+    if counts is not None and len(conditions) == 1:
+        total = counts["all"]
+    else:
+        total = db.session.scalar(select(func.count(Registration.id)).where(*conditions))
     columns = SORTS[f.sort.lstrip("-")]
     order = [c.desc() for c in columns] if f.sort.startswith("-") else list(columns)
     rows = db.session.execute(
