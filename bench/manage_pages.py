@@ -38,15 +38,28 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 
-from bench.watch_page import _has, database_url, free_port, serve  # noqa: E402
+from bench.watch_page import PG, _has, free_port, serve  # noqa: E402
 
+SCHEMA = "bench_manage"  # its own: the watch-page bench may run on the same database
 SECRET = "bench-secret"
 EMAIL, PASSWORD = "bench.coordinator@example.org", "a long bench password"
 ENV = {"WEBAPP_ENV": "production", "SECRET_KEY": SECRET, "SECURITY_PASSWORD_SALT": "bench-salt",
        "SECURITY_TOTP_SECRET": "bench-totp-secret", "TWO_FACTOR_REQUIRED": "false",
        "SIGNIN_RATE_LIMIT": "1000 per minute"}
+
+
+def database_url(kind: str, workdir: Path) -> str:
+    """A new SQLite file, or a fresh schema of BENCH_DATABASE_URL."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.sqlite3'}"
+    engine = create_engine(PG)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    engine.dispose()
+    return f"{PG}{'&' if '?' in PG else '?'}options=-csearch_path%3D{SCHEMA}"
 
 
 def prepare(url: str, registrations: int) -> int:
