@@ -187,7 +187,14 @@ def main() -> None:
                  "dashboard": "/manage/dashboard", "event page": f"/manage/events/{event_id}"}
         print(f"{args.registrations} registrations on {args.database}; wrk, 32 connections, "
               f"{args.seconds} s each; gunicorn 2 workers x 4 threads")
-        _run(env, pages, args)
+        try:
+            _run(env, pages, args)
+        finally:
+            if args.database == "postgresql":
+                engine = create_engine(PG)
+                with engine.begin() as connection:
+                    connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+                engine.dispose()
 
 
 def _run(env: dict, pages: dict[str, str], args) -> None:
