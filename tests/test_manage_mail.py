@@ -197,8 +197,9 @@ def test_a_message_of_ones_own_previewed_then_sent_once(crowd, coordinator_clien
                                "text": "Part III moves to hall B.\n\nSee you!"}
     assert sent[0].idempotency_key == f"custom-{fields['batch']}:{sent[0].registration_id}:v1"
     assert db.session.scalars(select(AuditEntry.note).where(
-        AuditEntry.action == "mail.custom")).all() == ["3 messages: Room change",
-                                                        "0 messages: Room change"]
+        AuditEntry.action == "mail.custom").order_by(AuditEntry.id)).all() == [
+        "3 messages: Room change",
+        "0 messages: Room change"]
     empty = client.post(url, data={**fields, "subject": "", "send": "1"})
     assert empty.status_code == 422 and "Please give a subject." in empty.get_data(as_text=True)
     header = client.post(url, data={**fields, "subject": "Hi\r\nBcc: x@example.org"})

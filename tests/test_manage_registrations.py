@@ -194,7 +194,7 @@ def test_cancel_with_or_without_an_email(people, coordinator_client):
     again = post(client, f"{erik}/cancel", {}, erik)
     assert again.status_code == 409 and "already cancelled" in again.get_data(as_text=True)
     notes = db.session.scalars(select(AuditEntry.note).where(
-        AuditEntry.action == "registration.cancel")).all()
+        AuditEntry.action == "registration.cancel").order_by(AuditEntry.id)).all()
     assert notes == ["with email", "without email"]
 
 
