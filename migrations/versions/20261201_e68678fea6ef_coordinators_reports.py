@@ -8,9 +8,8 @@ Revises: 2386488e2a60
 Create Date: 2026-12-01 12:32:30.491041
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e68678fea6ef'
