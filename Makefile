@@ -4,12 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app webapp
 
-.PHONY: run test lint install install-test install-dev browser messages
+.PHONY: run test lint install install-test install-dev browser nginx checkers messages
 
 run: install  ## install, migrate, load the demo events, run the mail worker, serve on http://127.0.0.1:5000
 	bash scripts/run-demo
 
-test: install-test browser  ## install with the test extra and run the tests
+test: install-test browser nginx checkers  ## install with the test extra and run the tests
 	$(BIN)/pytest
 
 lint: install-dev  ## ruff: style, unused code, import order
@@ -34,6 +34,12 @@ messages:  ## after changing user-facing strings: update the catalogs, then tran
 
 browser:  ## Debian's Chromium for the browser tests (Playwright's own download does not work here)
 	@bash scripts/ensure-chromium
+
+checkers:  ## the Nu HTML Checker (vnu-jar, with Java) and axe-core for tests/test_html.py
+	@bash scripts/ensure-checkers
+
+nginx:  ## Debian's nginx for the cluster test (nginx in front of two app servers)
+	@bash scripts/ensure-nginx
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)

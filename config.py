@@ -51,7 +51,13 @@ def _env_minutes_list(name: str, default: str) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in raw.split(",") if v.strip())
     except ValueError:
-        raise RuntimeError(f"{name} must be whole minutes separated by commas, not {raw!r}") from None
+        raise RuntimeError(
+            f"{name} must be whole minutes separated by commas, not {raw!r}") from None
+
+
+def _env_list(name: str) -> list[str]:
+    """Comma-separated words, e.g. ``events.example.org,10.0.0.5``; blanks dropped."""
+    return [v.strip() for v in os.environ.get(name, "").split(",") if v.strip()]
 
 
 def development_secret_key() -> str:
@@ -86,6 +92,12 @@ class Config:
         """Complete or check the loaded settings (overridden per environment)."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Earlier keys, oldest first: what they signed (emailed links, sessions, CSRF tokens)
+    # is still read; everything new is signed with SECRET_KEY (webapp/secret_keys.py).
+    SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS")
+    # Host names the app answers to (others get 400); None: any. Production's default
+    # is BASE_URL's host.
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS") or None
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", "")
     ) or None
@@ -101,7 +113,16 @@ class Config:
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LANGUAGE", "en")
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "sv", "fi")
+    # Who is responsible for the data, for the privacy notice and accessibility statement.
+    CONTROLLER_NAME = os.environ.get("CONTROLLER_NAME", "")
+    CONTROLLER_ADDRESS = os.environ.get("CONTROLLER_ADDRESS", "")
     PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
+    DPO_CONTACT = os.environ.get("DPO_CONTACT", "")
+    MAIL_PROVIDER_NAME = os.environ.get("MAIL_PROVIDER_NAME", "")
+    ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT", "")
+    ACCESSIBILITY_ENFORCEMENT_BODY = os.environ.get("ACCESSIBILITY_ENFORCEMENT_BODY", "")
+    ACCESSIBILITY_ENFORCEMENT_URL = os.environ.get("ACCESSIBILITY_ENFORCEMENT_URL", "")
+    ACCESSIBILITY_STATEMENT_DATE = os.environ.get("ACCESSIBILITY_STATEMENT_DATE", "2026-12-01")
 
     # Mail (Flask-Mail). Without MAIL_SERVER, mail is kept locally, never sent.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -156,6 +177,10 @@ class Config:
 
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none trusted).
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+    # /metrics (Prometheus): a Bearer token and/or client addresses (IPs or networks);
+    # with neither, /metrics answers 404.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOWED_ADDRESSES = _env_list("METRICS_ALLOWED_ADDRESSES")
     # Privacy: personal data is removed this many days after an event's recording expires.
     PRIVACY_RETENTION_DAYS = _env_int("PRIVACY_RETENTION_DAYS", 30)
 
@@ -247,6 +272,10 @@ class ProductionConfig(Config):
             if not config.get(name):
                 raise RuntimeError(f"{name.replace('_SECRETS', '_SECRET')} must be set in "
                                    "production (see README, Production).")
+        if config.get("TRUSTED_HOSTS") is None:  # answer to BASE_URL's host only
+            from urllib.parse import urlsplit
+
+            config["TRUSTED_HOSTS"] = [urlsplit(config["BASE_URL"]).hostname]
 
 
 class TestConfig(Config):

@@ -99,7 +99,8 @@ def serve(server: str, target: str, port: int, env: dict) -> subprocess.Popen:
     """Start ``target`` under gunicorn (2 workers x 4 threads) or granian (2 x 4)."""
     if server == "gunicorn":
         command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-                   "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+                   "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
+                   "--log-level", "warning",
                    target]
     else:
         command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", "2",
@@ -163,7 +164,8 @@ def main() -> None:
             hello_runs, watch_runs = [], []
             ports = {"hello": free_port(), "watch": free_port()}
             hello = serve(server, "bench.hello_app:app", ports["hello"], env)
-            watch = serve(server, "webapp:create_app()" if server == "gunicorn" else "webapp:create_app",
+            watch = serve(server,
+                          "webapp:create_app()" if server == "gunicorn" else "webapp:create_app",
                           ports["watch"], env)
             try:
                 load(ports["hello"], "/hello", 2, None)
@@ -179,7 +181,8 @@ def main() -> None:
             print(f"{server:9s} hello: {hello_rps:8.0f} req/s (p99 {hello_p99:6.1f} ms)   "
                   f"watch: {watch_rps:7.0f} req/s (p99 {watch_p99:6.1f} ms)   "
                   f"ratio {watch_rps / hello_rps:.2f}   (best of {args.runs} runs; all: "
-                  f"hello {[round(r) for r, _ in hello_runs]}, watch {[round(r) for r, _ in watch_runs]})")
+                  f"hello {[round(r) for r, _ in hello_runs]}, "
+                  f"watch {[round(r) for r, _ in watch_runs]})")
         target = 0.4 if args.database == "sqlite" else 0.2
         print(f"targets under gunicorn: ratio >= {target}, p99 < 50 ms")
 

@@ -184,12 +184,20 @@ def make_outbox():
     return make
 
 
-def _stamp_now() -> str:
-    """A start stamp for the sign-up form, made at the current (moved) time."""
+def _stamp_now(client) -> str:
+    """A start stamp for the sign-up form, made at the current (moved) time for the
+    client's session, as the page would have made it."""
+    import hashlib
+    import secrets
+
     from webapp import clock
     from webapp.forms.registration import _started_serializer
 
-    return _started_serializer().dumps(int(clock.now().timestamp()))
+    with client.session_transaction() as session:
+        secret = session.get("csrf_token", "")
+    binding = hashlib.sha256(f"stamp|{secret}".encode()).hexdigest()[:16]
+    return _started_serializer().dumps(
+        [int(clock.now().timestamp()), secrets.token_hex(8), binding])
 
 
 def extract(pattern: str, html: str) -> str:
@@ -215,7 +223,7 @@ class SignUp:
         started = re.search(r'name="started" type="hidden" value="([^"]*)"', html)
         return {
             "csrf_token": extract(r'"X-CSRFToken": "([^"]*)"', html),
-            "started": started.group(1) if started else _stamp_now(),
+            "started": started.group(1) if started else _stamp_now(self.client),
         }
 
     def post(self, fields: dict | None = None, *, hidden: dict | None = None, headers=None, **data):
@@ -227,6 +235,27 @@ class SignUp:
         body.update(data)
         body = {k: v for k, v in body.items() if v is not None}
         return self.client.post(f"/events/{self.slug}/register", data=body, headers=headers or {})
+
+    def register(self, **data) -> str:
+        """Sign up (the answer is "check your email") and return the personal link the
+        email holds, ``/p/<token>``."""
+        response = self.post(**data)
+        assert response.status_code == 303, response.status_code
+        assert response.headers["Location"] == f"/events/{self.slug}/check-your-email"
+        return participant_link(data.get("email", "anna@example.org"))
+
+
+def participant_link(email: str) -> str:
+    """``/p/<token>`` of the registration with ``email`` (as its emails give it)."""
+    from sqlalchemy import select
+
+    from webapp.models import Registration
+    from webapp.tokens import make_token
+
+    db.session.expire_all()
+    registration = db.session.scalar(select(Registration).where(
+        Registration.email == email.strip().lower()))
+    return f"/p/{make_token('participant', registration)}"
 
 
 @pytest.fixture
@@ -254,14 +283,14 @@ def smtp(app):
     app.extensions["mail"].server, app.extensions["mail"].port = "127.0.0.1", server.port
     yield server
     app.config.update(saved)
-    mail = app.extensions["mail"]
-    mail.server, mail.port = saved["MAIL_SERVER"], saved["MAIL_PORT"]
+    app.extensions["mail"].server, app.extensions["mail"].port = (
+        saved["MAIL_SERVER"], saved["MAIL_PORT"])
     server.stop()
 
 
 def drain_mail(app):
     """Run ``flask mail drain`` in-process; returns its totals."""
-    from webapp.mail.delivery import drain
+    from webapp.mail.worker import drain
 
     db.session.remove()
     return drain(app)

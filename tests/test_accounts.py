@@ -189,8 +189,8 @@ def test_users_command_creates_lists_and_disables(runner):
     assert created.exit_code == 0, created.output
     assert "created admin ilona@example.org; password: " in created.output
     duplicate = runner.invoke(args=["users", "create", "ilona@example.org"])
-    assert duplicate.exit_code == 1
-    assert "already an account for ilona@example.org" in duplicate.output
+    assert (duplicate.exit_code == 1
+            and "already an account for ilona@example.org" in duplicate.output)
     bad = runner.invoke(args=["users", "create", "not-an-address"])
     assert bad.exit_code == 1 and "not a valid email address" in bad.output
     assert "ilona@example.org\tadmin\tactive" in runner.invoke(args=["users", "list"]).output

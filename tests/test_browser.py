@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import REFERENCE, expect, watched
+from tests.conftest import REFERENCE, expect, participant_link, watched
 from webapp.cli import demo_shift
 from webapp.extensions import db
 from webapp.models import Registration
@@ -46,19 +46,20 @@ def test_sign_up_with_inline_validation(browser, live_server, open_event, page_e
     page.fill("#name", "Maija Meikäläinen")
     page.check("#consent")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/p/**")
-    assert "You are registered" in page.content()
+    page.wait_for_url(f"{live_server}/events/{open_event.slug}/check-your-email")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     assert [r.email for r in registrations()] == ["maija.meikalainen@example.fi"]
     page.close()
 
 
-def test_invalid_submit_with_htmx_keeps_the_page_and_shows_errors(browser, live_server, open_event, page_errors):
+def test_invalid_submit_with_htmx_keeps_the_page_and_shows_errors(
+        browser, live_server, open_event, page_errors):
     page = watched(browser.new_page(), page_errors)
     page.goto(f"{live_server}/events/{open_event.slug}")
     page.click("button[type=submit]")
     page.locator("#name-error").filter(has_text="Please give your name.").wait_for()
     assert page.locator("#consent-error").inner_text().startswith("Please agree")
-    assert page.title().startswith(open_event.title)
+    assert page.title().startswith(f"Please check the form · {open_event.title}")
     assert registrations() == []
     page.close()
 
@@ -74,8 +75,8 @@ def test_sign_up_without_javascript(browser, live_server, open_event):
     assert "Please enter a valid email address" in page.content()
     page.fill("#email", "erik@example.se")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/p/**")
-    assert "You are registered" in page.content()
+    page.wait_for_url(f"{live_server}/events/{open_event.slug}/check-your-email")
+    assert "Check your email" in page.content()
     assert [r.name for r in registrations()] == ["Erik Svensson"]
     context.close()
 
@@ -87,7 +88,8 @@ def test_cancel_from_the_participant_page(browser, live_server, open_event, page
     page.fill("#email", "anna@example.org")
     page.check("#consent")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/p/**")
+    page.wait_for_url(f"{live_server}/events/{open_event.slug}/check-your-email")
+    page.goto(live_server + participant_link("anna@example.org"))  # the link in the email
     page.click("text=Cancel my registration")
     page.click("text=Yes, cancel my registration")
     page.locator("text=Your registration has been cancelled.").wait_for()
@@ -95,7 +97,8 @@ def test_cancel_from_the_participant_page(browser, live_server, open_event, page
     page.close()
 
 
-def test_watch_page_switches_to_the_player_without_a_reload(app, browser, live_server, reference_event, travel, page_errors, make_registration):
+def test_watch_page_switches_to_the_player_without_a_reload(
+        app, browser, live_server, reference_event, travel, page_errors, make_registration):
     from webapp.tokens import make_token
 
     registration = make_registration(reference_event, email="v@example.org", name="Viewer")

@@ -25,7 +25,7 @@ def test_sign_in_with_totp_edit_a_part_in_place_and_see_the_public_page(
     row = page.locator(f"#part-{part.id}")
     page.evaluate("window.notReloaded = true")
     row.get_by_role("link", name="Edit").click()
-    title = row.get_by_label("Title")
+    title = row.get_by_label("Title", exact=True).first  # (then its translations)
     expect(title).to_have_value(part.title)
     title.fill("Part I: The picture, renamed")
     row.get_by_role("button", name="Save").click()

@@ -66,7 +66,8 @@ def test_reimporting_a_slug_updates_it_and_replaces_the_programme():
     db.session.commit()
     assert db.session.scalar(select(func.count(Event.id))) == 1
     titles = db.session.scalars(select(ProgrammePart.title).order_by(ProgrammePart.position)).all()
-    assert titles == ["Part I: Overall", "Part II: Workshops", "Part III: Conclusions and the way on"]
+    assert titles == ["Part I: Overall", "Part II: Workshops",
+                      "Part III: Conclusions and the way on"]
 
 
 def test_json_imports_like_yaml():
@@ -90,7 +91,8 @@ def test_json_imports_like_yaml():
         ({"status: published": "status: public"},
          "line 33: status: Input should be 'draft', 'published' or 'cancelled'"),
         ({"language: en": "language: de"}, "line 22: language:"),
-        ({"slug: nordic-seminar-trafficking-2021": "slug: Nordic Seminar!"}, "line 4: slug: use lower-case letters, digits and hyphens"),
+        ({"slug: nordic-seminar-trafficking-2021": "slug: Nordic Seminar!"},
+         "line 4: slug: use lower-case letters, digits and hyphens"),
         ({"venue:": "venu:"}, "line 24: venu: Extra inputs are not permitted"),
         ({"    streamed: true\n    audience: everyone\n    description: >-\n      An overall":
           "    streamed: sometimes\n    audience: everyone\n    description: >-\n      An overall"},
@@ -99,9 +101,11 @@ def test_json_imports_like_yaml():
          "line 28: registration_closes_at: must be after registration_opens_at"),
         ({'    ends_at: "18:20"': '    ends_at: "17:00"'},
          "programme[2].ends_at: must be after starts_at"),
-        ({"title: Seminar on best practice against human trafficking in the Nordic countries": "title: ''"},
+        ({"title: Seminar on best practice against human trafficking in the Nordic countries":
+          "title: ''"},
          "line 5: title: String should have at least 1 character"),
-        ({"stream_url: https://": "stream_url: javascript://"}, "line 30: stream_url: must be an https:// address"),
+        ({"stream_url: https://": "stream_url: javascript://"},
+         "line 30: stream_url: must be an https:// address"),
     ],
 )
 def test_errors_name_the_line_and_field(replace, expected):
@@ -126,7 +130,8 @@ def test_a_list_instead_of_an_event_is_refused():
 
 
 def test_times_are_never_read_as_sexagesimal_numbers_or_booleans():
-    text = reference_text(**{'starts_at: "17:10"': "starts_at: 17:10", "language: en": "language: sv"})
+    text = reference_text(**{'starts_at: "17:10"': "starts_at: 17:10",
+                             "language: en": "language: sv"})
     spec = parse_event_text(text, "x.yaml")
     assert spec.programme[2].starts_at == datetime(2021, 11, 18, 15, 10, tzinfo=UTC)
 

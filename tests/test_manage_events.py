@@ -103,7 +103,8 @@ def test_a_part_outside_the_event_or_overlapping_another_is_refused_at_its_field
     client = coordinator_client(events=[event])
     outside = add_part(client, event.id, "Late", "19:00", "20:00")
     assert outside.status_code == 422
-    assert "within the event" in outside.get_data(as_text=True).split('id="new-ends_at-error"')[1][:300]
+    assert "within the event" in outside.get_data(as_text=True).split(
+        'id="new-ends_at-error"')[1][:300]
     backwards = add_part(client, event.id, "Backwards", "12:00", "11:00")
     assert "must end after it starts" in backwards.get_data(as_text=True)
     overlap = add_part(client, event.id, "Overlap", "12:00", "14:00")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from icalendar import Calendar
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
@@ -17,7 +18,7 @@ OPEN = "2021-11-10 12:00"
 def registered(signup, travel) -> str:
     """Sign up and return the personal link."""
     travel(OPEN)
-    return signup.post().headers["Location"]
+    return signup.register()
 
 
 def test_participant_page_shows_what_can_be_followed_and_when(signup, client, travel):
@@ -63,7 +64,8 @@ def test_cancel_asks_first_then_cancels_with_csrf(signup, client, travel):
     assert "Yes, cancel my registration" in confirm.get_data(as_text=True)
     assert client.post(link + "/cancel").status_code == 400, "no CSRF token"
     assert db.session.scalars(select(Registration)).one().is_active
-    csrf = extract(r'name="csrf_token" type="hidden" value="([^"]*)"', confirm.get_data(as_text=True))
+    csrf = extract(r'name="csrf_token" type="hidden" value="([^"]*)"',
+                   confirm.get_data(as_text=True))
     response = client.post(link + "/cancel", data={"csrf_token": csrf})
     assert response.status_code == 303 and response.headers["Location"] == link
     db.session.expire_all()
@@ -96,3 +98,40 @@ def test_on_site_participant_follows_every_part(reference_event, client, make_re
     calendar = Calendar.from_ical(
         client.get(f"/p/{make_token('participant', registration)}/calendar.ics").data)
     assert len(calendar.walk("VEVENT")) == 3
+
+
+@pytest.mark.parametrize(("moment", "shown", "not_shown"), [
+    ("2021-11-10 12:00", "Your personal link to the stream comes by email on Wednesday 17 "
+     "November 2021, 10:00 EET", "Open your watch page"),
+    ("2021-11-17 12:00", "Open your watch page", "comes by email"),
+    ("2021-11-18 10:30", "Live now: Part I: The overall picture", "comes by email"),
+    ("2021-11-18 14:00", "Next on the stream: Part III: Conclusions at 17:10 EET", "Live now"),
+    ("2021-11-19 12:00", "The recording is available until Saturday 18 December 2021", "Live"),
+    ("2021-12-20 12:00", "its recording was available until Saturday 18 December 2021",
+     "Add to calendar"),
+])
+def test_the_participant_page_follows_the_event(client, reference_event, make_registration,
+                                                travel, moment, shown, not_shown):
+    registration = make_registration(reference_event)
+    travel(moment)
+    page = text_of(client.get(f"/p/{make_token('participant', registration)}")
+                   .get_data(as_text=True))
+    assert shown in page
+    assert not_shown not in page
+    if "Open your watch page" in shown or "Live now" in shown:
+        watch = f"/watch/{make_token('watch', registration)}"
+        assert watch in client.get(f"/p/{make_token('participant', registration)}") \
+            .get_data(as_text=True), "the same personal watch link as the email's"
+    if moment.startswith("2021-12-20"):
+        assert "Cancel my registration" not in page
+
+
+def test_an_on_site_participant_sees_where_and_what(client, reference_event, make_registration,
+                                                   travel):
+    registration = make_registration(reference_event, kind="on_site")
+    travel("2021-11-10 12:00")
+    page = text_of(client.get(f"/p/{make_token('participant', registration)}")
+                   .get_data(as_text=True))
+    assert "You attend on site. Where: Helsinki Congress Paasitorni" in page
+    assert "Part II: Workshops" in page.split("What you attend")[1]
+    assert "watch page" not in page

@@ -8,7 +8,8 @@ UTC = timezone.utc
 
 
 def test_time_range_in_event_zone():
-    start, end = datetime(2021, 11, 18, 8, 0, tzinfo=UTC), datetime(2021, 11, 18, 10, 45, tzinfo=UTC)
+    start, end = (datetime(2021, 11, 18, 8, 0, tzinfo=UTC),
+                  datetime(2021, 11, 18, 10, 45, tzinfo=UTC))
     assert timefmt.time_range(start, end, "Europe/Helsinki") == "10:00–12:45 EET"
     assert timefmt.time_range(start, end, "Europe/Stockholm") == "09:00–11:45 CET"
 
@@ -22,12 +23,14 @@ def test_time_range_across_a_daylight_saving_change():
 def test_long_datetime_in_english(app):
     with app.test_request_context():
         instant = datetime(2021, 11, 16, 21, 59, 59, tzinfo=UTC)
-        assert timefmt.long_datetime(instant, "Europe/Helsinki") == "Tuesday 16 November 2021, 23:59 EET"
+        assert (timefmt.long_datetime(instant, "Europe/Helsinki")
+                == "Tuesday 16 November 2021, 23:59 EET")
 
 
 def test_long_date_follows_the_language(app):
     with app.test_request_context("/?lang=sv"):
-        assert timefmt.long_date(datetime(2021, 11, 18, 8, tzinfo=UTC), "Europe/Helsinki") == "torsdag 18 november 2021"
+        assert (timefmt.long_date(datetime(2021, 11, 18, 8, tzinfo=UTC), "Europe/Helsinki")
+                == "torsdag 18 november 2021")
 
 
 def test_clock_is_aware_utc_and_movable(travel):

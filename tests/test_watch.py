@@ -35,15 +35,18 @@ def page(client, link, **kwargs):
 @pytest.mark.parametrize(
     ("moment", "state", "shown"),
     [
-        ("2021-11-17 12:00", "before", "The stream starts at 10:00 EET on Thursday 18 November 2021 (in 22 hours)."),
+        ("2021-11-17 12:00", "before",
+         "The stream starts at 10:00 EET on Thursday 18 November 2021 (in 22 hours)."),
         ("2021-11-18 09:44:59", "before", "The stream starts at 10:00 EET"),
         ("2021-11-18 09:45", "live", "Live now: Part I: The overall picture (10:00–12:45 EET)"),
         ("2021-11-18 11:00", "live", "Live now: Part I"),
         ("2021-11-18 12:59:59", "live", "Live now: Part I"),
         ("2021-11-18 13:00", "pause", "Break: the stream resumes at 17:10 EET."),
-        ("2021-11-18 14:00", "pause", "Part II: Workshops is not streamed; the stream resumes at 17:10 EET."),
+        ("2021-11-18 14:00", "pause",
+         "Part II: Workshops is not streamed; the stream resumes at 17:10 EET."),
         ("2021-11-18 17:10", "live", "Live now: Part III: Conclusions (17:10–18:20 EET)"),
-        ("2021-11-18 18:35", "after", "The recording is available until Saturday 18 December 2021, 23:59 EET."),
+        ("2021-11-18 18:35", "after",
+         "The recording is available until Saturday 18 December 2021, 23:59 EET."),
         ("2021-12-18 23:59:59", "after", "Watch the recording: Part III: Conclusions"),
     ],
 )
@@ -68,7 +71,8 @@ def test_the_player_is_the_events_embed_url_while_live(client, watch_link, trave
     assert '<iframe src="https://stream.example.org/nordic-seminar-2021/live"' in html
 
 
-def test_a_provider_that_forbids_embedding_gets_a_link_out(client, watch_link, reference_event, travel):
+def test_a_provider_that_forbids_embedding_gets_a_link_out(
+        client, watch_link, reference_event, travel):
     reference_event.stream_embeddable = False
     db.session.commit()
     travel("2021-11-18 10:30")
@@ -96,7 +100,8 @@ def test_the_calendar_link_on_the_watch_page_uses_the_watch_token(client, watch_
     calendar_url = f"{watch_link}/calendar.ics"
     assert f'href="{calendar_url}"' in page_html
     response = client.get(calendar_url)
-    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/calendar")
+    assert (response.status_code == 200
+            and response.headers["Content-Type"].startswith("text/calendar"))
     assert b"BEGIN:VEVENT" in response.data
     assert client.get(f"{watch_link}x/calendar.ics").status_code == 404  # tampered
     registration = db.session.scalars(select(Registration)).one()
@@ -124,10 +129,12 @@ def test_refusals(client, watch_link, reference_event, travel, app):
     registration = db.session.scalars(select(Registration)).one()
     token = watch_link.rsplit("/", 1)[1]
     assert client.get(f"/watch/{token[:-3]}abc").status_code == 404, "tampered"
-    assert client.get(f"/watch/{make_token('participant', registration)}").status_code == 404, "another purpose"
+    assert client.get(
+        f"/watch/{make_token('participant', registration)}").status_code == 404, "another purpose"
     from itsdangerous import URLSafeSerializer
 
-    foreign = URLSafeSerializer("not-our-secret", salt="webinar-desk/watch").dumps([registration.id, 1])
+    foreign = URLSafeSerializer("not-our-secret", salt="webinar-desk/watch").dumps(
+        [registration.id, 1])
     assert client.get(f"/watch/{foreign}").status_code == 404
     registration.token_version = 2
     db.session.commit()
@@ -158,7 +165,8 @@ def test_watch_pages_are_private(client, watch_link, travel):
     assert "frame-src https://" in response.headers["Content-Security-Policy"]
 
 
-def test_an_edited_event_reaches_the_watch_page_at_once(client, watch_link, reference_event, travel):
+def test_an_edited_event_reaches_the_watch_page_at_once(
+        client, watch_link, reference_event, travel):
     travel("2021-11-18 10:30")
     assert "Part I: The overall picture" in page(client, watch_link)[1]
     reference_event.parts[0].title = "Part I: Renamed"
@@ -200,7 +208,8 @@ def test_a_link_opened_from_many_networks_is_flagged_not_blocked(client, watch_l
     assert client.get(watch_link, environ_base={"REMOTE_ADDR": "10.9.0.1"}).status_code == 200
 
 
-def test_media_urls_are_signed_in_nginx_secure_link_form(client, watch_link, reference_event, travel):
+def test_media_urls_are_signed_in_nginx_secure_link_form(
+        client, watch_link, reference_event, travel):
     reference_event.media_link_secret = "a-long-media-secret"
     db.session.commit()
     travel("2021-11-18 10:30")
@@ -211,7 +220,8 @@ def test_media_urls_are_signed_in_nginx_secure_link_form(client, watch_link, ref
     four_hours = int(datetime(2021, 11, 18, 12, 30, tzinfo=timezone.utc).timestamp())
     assert four_hours < expires <= four_hours + 60 and expires % 60 == 0, "whole minutes"
     # What nginx computes for: secure_link_md5 "$secure_link_expires$uri a-long-media-secret";
-    digest = hashlib.md5(f"{expires}/nordic-seminar-2021/live a-long-media-secret".encode()).digest()
+    digest = hashlib.md5(
+        f"{expires}/nordic-seminar-2021/live a-long-media-secret".encode()).digest()
     assert query["md5"][0] == base64.urlsafe_b64encode(digest).decode().rstrip("=")
     assert sign_media_url("https://x.org/a?b=1", "s", 10).startswith("https://x.org/a?b=1&md5=")
 
@@ -222,11 +232,13 @@ def test_recording_links_expire_with_the_recording(reference_event, app, travel)
     reference_event.media_link_secret = "a-long-media-secret"
     travel("2021-12-18 23:00")
     with app.test_request_context():
-        url = media_url(reference_event, "https://x.org/r.mp4", until=reference_event.recording_available_until)
+        url = media_url(reference_event, "https://x.org/r.mp4",
+                        until=reference_event.recording_available_until)
     assert f"expires={int(reference_event.recording_available_until.timestamp())}" in url
 
 
-def test_the_watch_read_gives_connections_back_to_the_pool_transactional(app, client, watch_link, travel):
+def test_the_watch_read_gives_connections_back_to_the_pool_transactional(
+        app, client, watch_link, travel):
     """The watch page reads outside a transaction; the pooled connection it used must
     come back as it was, or the next request's rollback would not undo anything."""
     travel("2021-11-17 12:00")
@@ -242,7 +254,8 @@ def test_the_watch_read_gives_connections_back_to_the_pool_transactional(app, cl
 def test_tokens_never_reach_the_development_servers_log(watch_link, caplog):
     from webapp.logs import RedactTokens, redact
 
-    assert redact(f"GET {watch_link}/recording/3 HTTP/1.1") == "GET /watch/[token]/recording/3 HTTP/1.1"
+    assert (redact(f"GET {watch_link}/recording/3 HTTP/1.1")
+            == "GET /watch/[token]/recording/3 HTTP/1.1")
     logger = logging.getLogger("werkzeug")
     assert any(isinstance(f, RedactTokens) for f in logger.filters)
     with caplog.at_level(logging.INFO, logger="werkzeug"):
@@ -291,10 +304,23 @@ def test_tokens_never_reach_gunicorns_access_log(app, watch_link, travel):
 
 
 def test_preview_command_prints_the_state(runner, reference_event):
-    result = runner.invoke(args=["events", "preview", reference_event.slug, "--at", "2021-11-18 14:00"])
+    result = runner.invoke(
+        args=["events", "preview", reference_event.slug, "--at", "2021-11-18 14:00"])
     assert result.exit_code == 0, result.output
     assert "at 2021-11-18 14:00 EET: pause" in result.output
     assert "Part II: Workshops is not streamed; the stream resumes at 17:10 EET." in result.output
     bad = runner.invoke(args=["events", "preview", reference_event.slug, "--at", "tomorrow"])
     assert bad.exit_code != 0 and "--at: expected a date and time" in bad.output
-    assert runner.invoke(args=["events", "preview", "nope", "--at", "2021-11-18 10:00"]).exit_code != 0
+    assert runner.invoke(
+        args=["events", "preview", "nope", "--at", "2021-11-18 10:00"]).exit_code != 0
+
+
+def test_the_player_has_a_visible_way_out_and_expiry_says_what_expired(client, watch_link,
+                                                                       travel):
+    travel("2021-11-18 10:30")
+    page = text_of(client.get(watch_link).get_data(as_text=True))
+    assert "If the player does not appear, open the stream in a new window" in page
+    travel("2022-01-01 12:00")
+    expired = client.get(watch_link)
+    assert expired.status_code == 410
+    assert "<h1>The recording has expired</h1>" in expired.get_data(as_text=True)

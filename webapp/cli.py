@@ -51,7 +51,8 @@ def demo_command(days_ahead: int) -> None:
         spec = load_event_file(path)
         shift = demo_shift(spec.starts_at, ZoneInfo(spec.timezone), days_ahead)
         event = import_event(spec, shift=shift)
-        click.echo(f"demo {event.slug}: starts {event.starts_at.astimezone(event.zone):%A %Y-%m-%d %H:%M %Z}")
+        click.echo(f"demo {event.slug}: "
+                   f"starts {event.starts_at.astimezone(event.zone):%A %Y-%m-%d %H:%M %Z}")
     db.session.commit()
 
 
@@ -113,7 +114,7 @@ mail_cli = AppGroup("mail", help="Send the outbox.")
               help="Parallel SMTP connections (default MAIL_CONNECTIONS; 1 on SQLite).")
 def drain_command(connections: int | None) -> None:
     """Enqueue the timed messages that are due, send everything due, then exit."""
-    from webapp.mail.delivery import drain
+    from webapp.mail.worker import drain
 
     app = current_app._get_current_object()
     run_at_niceness(app.config["MAIL_WORKER_NICE"])
@@ -132,14 +133,15 @@ def work_command(connections: int | None) -> None:
     import signal
     import threading
 
-    from webapp.mail.delivery import work
+    from webapp.mail.worker import work
 
     app = current_app._get_current_object()
     niceness = run_at_niceness(app.config["MAIL_WORKER_NICE"])
     stop = threading.Event()
 
     def request_stop(signum, frame) -> None:
-        click.echo(f"mail worker: {signal.Signals(signum).name}, stopping after the message in hand")
+        click.echo(f"mail worker: {signal.Signals(signum).name}, "
+                   "stopping after the message in hand")
         stop.set()
 
     signal.signal(signal.SIGTERM, request_stop)
@@ -228,7 +230,8 @@ def preview_command(slug: str, at: str) -> None:
     try:
         local = datetime.fromisoformat(at)
     except ValueError:
-        raise click.ClickException(f'--at: expected a date and time like "2021-11-18 10:30", got {at!r}') from None
+        raise click.ClickException(
+            f'--at: expected a date and time like "2021-11-18 10:30", got {at!r}') from None
     moment = local if local.tzinfo else local.replace(tzinfo=event.zone)
     view = watch_view(event, moment)
     click.echo(f"{slug} at {moment.astimezone(event.zone):%Y-%m-%d %H:%M %Z}: {view.state.value}")

@@ -12,8 +12,11 @@ def is_htmx() -> bool:
 
 
 def render(partial: str, page: str, status: int = 200, **context) -> Response:
-    """Render ``partial`` for HTMX and ``page`` (which includes it) otherwise."""
-    response = make_response(render_template(partial if is_htmx() else page, **context), status)
+    """Render ``partial`` for HTMX and ``page`` (which includes it) otherwise; the
+    templates see ``status`` too (a 422 page's title says there are errors)."""
+    fragment = is_htmx()
+    response = make_response(render_template(partial if fragment else page, status=status,
+                                             fragment=fragment, **context), status)
     response.vary.add("HX-Request")
     return response
 

@@ -88,6 +88,16 @@ class RateLimiter:
 
         return decorate
 
+    def first_use(self, key: str, seconds: int) -> bool:
+        """True the first time ``key`` is seen within ``seconds`` (kept in the same
+        storage as the counts, so several app servers share it). A storage that cannot
+        be reached answers True (logged): signing up must not fail because Redis is down."""
+        try:
+            return self._counts().storage.incr(f"once:{key}", max(int(seconds), 1)) == 1
+        except Exception:
+            log.exception("one-time check failed (storage unreachable); allowed")
+            return True
+
     def reset(self) -> None:
         """Forget every count of the current app (tests)."""
         self._counts().storage.reset()

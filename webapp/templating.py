@@ -5,6 +5,7 @@ from flask_babel import get_locale
 
 from webapp import clock, timefmt
 from webapp.markdown import render_markdown
+from webapp.static_urls import static_url
 
 
 def init_app(app: Flask) -> None:
@@ -16,8 +17,10 @@ def init_app(app: Flask) -> None:
         long_datetime=timefmt.long_datetime,
         iso=timefmt.iso,
         markdown=render_markdown,
+        tr=translated,
+        text_language=text_language,
     )
-    app.jinja_env.globals.update(now=clock.now, get_locale=get_locale)
+    app.jinja_env.globals.update(now=clock.now, get_locale=get_locale, static_url=static_url)
 
     @app.before_request
     def remember_language() -> None:
@@ -25,3 +28,18 @@ def init_app(app: Flask) -> None:
         chosen = request.args.get("lang")
         if chosen in app.config["LANGUAGES"]:
             session["lang"] = chosen
+
+
+def text_language(obj) -> str:
+    """The language an event's (or part's) texts are shown in for this reader: theirs
+    when the texts are there in it, else the event's own."""
+    language = str(get_locale())
+    if (getattr(obj, "translations", None) or {}).get(language):
+        return language
+    return getattr(obj, "language", None) or language
+
+
+def translated(obj, field: str) -> str:
+    """``obj.<field>`` in the reader's language when it is given, else as written."""
+    texts = (getattr(obj, "translations", None) or {}).get(str(get_locale())) or {}
+    return texts.get(field) or getattr(obj, field)

@@ -30,7 +30,8 @@ def time_range(start: datetime, end: datetime, zone: str | ZoneInfo) -> str:
 
 
 def long_date(instant: datetime, zone: str | ZoneInfo) -> str:
-    """``Thursday 18 November 2021``, ``torsdag 18 november 2021``, ``torstai 18. marraskuuta 2021``."""
+    """``Thursday 18 November 2021``, ``torsdag 18 november 2021``,
+    ``torstai 18. marraskuuta 2021``."""
     locale = get_locale()
     # CLDR's "full" English date is American (Thursday, November 18, 2021): ours is not.
     pattern = "EEEE d MMMM y" if locale is None or locale.language == "en" else "full"

@@ -1,7 +1,8 @@
 """Signed links: one registry of purposes, read by the pages, the emails and the logs.
 
 A token names a row (a registration) by its id and the token version it was
-made for, signed with the application's secret and the purpose's own salt
+made for, signed with the application's secret (read with SECRET_KEY_FALLBACKS too:
+webapp/secret_keys.py) and the purpose's own salt
 (itsdangerous; signatures compared in constant time). An id alone opens nothing,
 and bumping the row's ``token_version`` revokes every link made before.
 
@@ -20,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from webapp.extensions import db
 from webapp.models import Registration
+from webapp.secret_keys import signing_keys
 
 
 @dataclass(frozen=True)
@@ -62,16 +64,17 @@ EMAIL_LINKS: dict[str, EmailLink] = {
 
 
 @lru_cache(maxsize=32)
-def _serializer_for(secret: str, purpose: str) -> URLSafeSerializer:
-    """Built once per secret and purpose (building one costs more than signing)."""
+def _serializer_for(keys: tuple[str, ...], purpose: str) -> URLSafeSerializer:
+    """Built once per key list and purpose (building one costs more than signing)."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return URLSafeSerializer(secret, salt=PURPOSES[purpose].salt)
+    return URLSafeSerializer(list(keys), salt=PURPOSES[purpose].salt)
 
 
 def _serializer(purpose: str) -> URLSafeSerializer:
-    """The serializer for one purpose under the current secret."""
-    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+    """The serializer for one purpose: signs with SECRET_KEY, reads with it or any key
+    in SECRET_KEY_FALLBACKS (links emailed before a key rotation keep working)."""
+    return _serializer_for(signing_keys(current_app.config), purpose)
 
 
 def make_token(purpose: str, registration: Registration) -> str:

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 328783f4d8f9
-Revises: 
+Revises:
 Create Date: 2026-11-22 22:27:56.366229
 
 """

@@ -4,7 +4,7 @@ by date, its counts), the mail list and a mailing's progress per event (fast wit
 100 000 registrations)
 
 Revision ID: e68678fea6ef
-Revises: 2386488e2a60
+Revises: f8e4851e3378
 Create Date: 2026-12-01 12:32:30.491041
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e68678fea6ef'
-down_revision = '2386488e2a60'
+down_revision = 'f8e4851e3378'
 branch_labels = None
 depends_on = None
 

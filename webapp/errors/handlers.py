@@ -38,9 +38,10 @@ def _messages() -> dict[int, str]:
     }
 
 
-def render_error(status: int, message: str | None = None):
-    """The error page (or just its message for HTMX) with ``status``."""
-    title = _titles().get(status, _("Error"))
+def render_error(status: int, message: str | None = None, title: str | None = None):
+    """The error page (or just its message for HTMX) with ``status``; ``title`` says
+    what happened when the status's own word is too vague ("Gone")."""
+    title = title or _titles().get(status, _("Error"))
     message = message or _messages().get(status, "")
     template = "errors/_message.html" if is_htmx() else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
@@ -50,7 +51,8 @@ def render_error(status: int, message: str | None = None):
 def csrf_error(error: CSRFError):
     """The form's security token is missing or expired."""
     return render_error(
-        400, _("The form has expired or was sent from elsewhere. Please reload the page and try again.")
+        400, _("The form has expired or was sent from elsewhere. "
+               "Please reload the page and try again.")
     )
 
 
@@ -62,7 +64,8 @@ def http_error(error: HTTPException):
     description = error.description if getattr(error, "user_message", False) else None
     body, status = render_error(error.code, description)
     # The error's own headers stand (Retry-After on 429, Allow on 405), not its body's type.
-    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    headers = [(name, value) for name, value in error.get_headers()
+               if name.lower() != "content-type"]
     return body, status, headers
 
 

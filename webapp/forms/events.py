@@ -50,12 +50,24 @@ class ContactForm(Form):
     email = StringField(_l("Email"))
 
 
+class EventTextsForm(Form):
+    """The event's texts in one other language."""
+
+    title = StringField(_l("Title"))
+    summary = TextAreaField(_l("Summary"))
+    description = TextAreaField(_l("Description"))
+
+
+LANGUAGE_NAMES = {"en": _l("English"), "sv": _l("Swedish"), "fi": _l("Finnish")}
+
+
 class EventForm(FlaskForm):
     """All the fields of docs/event-format.md but the programme and the status."""
 
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please give a title."))])
     slug = StringField(_l("Address (slug)"),
-                       description=_l("Lower-case letters, digits and hyphens: /events/<slug>"),
+                       description=_l("Lower-case letters, digits and hyphens; the public page is "
+                                               "/events/ followed by it"),
                        validators=[DataRequired(_l("Please give the event an address."))])
     summary = TextAreaField(_l("Summary"), description=_l("One or two sentences for the list"))
     description = TextAreaField(_l("Description"), description=_l("Markdown"))
@@ -63,6 +75,12 @@ class EventForm(FlaskForm):
     timezone = StringField(_l("Time zone"), default="Europe/Helsinki",
                            description=_l("IANA name, e.g. Europe/Helsinki or Europe/Stockholm"))
     venue = StringField(_l("Venue"))
+    contact_email = StringField(_l("Contact address for participants (optional)"),
+                                description=_l("Replies to the emails go here; without it, "
+                                               "emails invite no reply"))
+    text_en = FormField(EventTextsForm, label=_l("In English"))
+    text_sv = FormField(EventTextsForm, label=_l("In Swedish"))
+    text_fi = FormField(EventTextsForm, label=_l("In Finnish"))
     starts_at = StringField(_l("Starts"), description=TIME_HINT)
     ends_at = StringField(_l("Ends"), description=TIME_HINT)
     registration_opens_at = StringField(_l("Web sign-up opens"), description=TIME_HINT)
@@ -76,7 +94,8 @@ class EventForm(FlaskForm):
     stream_embeddable = BooleanField(_l("The player may be embedded in the watch page"),
                                      default=True)
     media_link_secret = StringField(_l("Media link secret (nginx secure_link, optional)"))
-    require_email_confirmation = BooleanField(_l("Web sign-ups confirm their address (double opt-in)"))
+    require_email_confirmation = BooleanField(
+        _l("Web sign-ups confirm their address (double opt-in)"))
     web_capacity = IntegerField(_l("Web places"), description=_l("Empty: no limit"),
                                 validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     series_slug = StringField(_l("Series address (optional)"))
@@ -92,8 +111,12 @@ class EventForm(FlaskForm):
         """Show ``event``'s values, its times in its own zone."""
         for name in ("title", "slug", "summary", "description", "language", "timezone", "venue",
                      "stream_url", "recording_url", "stream_embeddable", "media_link_secret",
-                     "require_email_confirmation", "web_capacity"):
+                     "require_email_confirmation", "web_capacity", "contact_email"):
             self[name].data = getattr(event, name)
+        for language in LANGUAGE_NAMES:
+            texts = (event.translations or {}).get(language, {})
+            for key in ("title", "summary", "description"):
+                self[f"text_{language}"][key].data = texts.get(key, "")
         for name in TIMES:
             self[name].data = local_text(getattr(event, name), event.zone)
         if event.series is not None:
@@ -108,7 +131,12 @@ class EventForm(FlaskForm):
     def document(self) -> dict:
         """The form as an event document (docs/event-format.md), to be checked as an import is."""
         data = {name: (self[name].data or "").strip() for name in (
-            "title", "slug", "summary", "description", "language", "timezone", "venue")}
+            "title", "slug", "summary", "description", "language", "timezone", "venue",
+            "contact_email")}
+        data["translations"] = {
+            language: {key: (self[f"text_{language}"][key].data or "").strip()
+                       for key in ("title", "summary", "description")}
+            for language in LANGUAGE_NAMES}
         for name in TIMES:
             data[name] = (self[name].data or "").strip() or None
         for name in ("stream_url", "recording_url", "media_link_secret"):
@@ -138,6 +166,9 @@ class EventForm(FlaskForm):
         head = path[0] if path else None
         if head == "series":
             return self.series_title if "title" in path else self.series_slug
+        if head == "translations" and len(path) > 2 and f"text_{path[1]}" in self:
+            texts = self[f"text_{path[1]}"]
+            return texts[path[2]] if path[2] in ("title", "summary", "description") else texts.title
         if head == "contacts" and len(path) > 2 and isinstance(path[1], int):
             filled = [e for e in self.contacts if (e["name"].data or "").strip()]
             if path[1] < len(filled):

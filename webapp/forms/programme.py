@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -15,6 +15,13 @@ AUDIENCE_CHOICES = [SelectChoice(Audience.EVERYONE.value, _l("Everyone")),
                     SelectChoice(Audience.INVITED_ON_SITE.value,
                                  _l("Invited on-site participants only"))]
 PART_TIME_HINT = _l("10:00 on the event's first day, or 2021-11-19 10:00")
+
+
+class PartTextsForm(Form):
+    """A part's texts in one other language."""
+
+    title = StringField(_l("Title"))
+    description = TextAreaField(_l("Description"))
 
 
 class PartForm(FlaskForm):
@@ -32,6 +39,9 @@ class PartForm(FlaskForm):
                            default=Audience.EVERYONE.value)
     recording_url = StringField(_l("Recording address (optional)"),
                                 description=_l("Else the event's recording"))
+    text_en = FormField(PartTextsForm, label=_l("In English"))
+    text_sv = FormField(PartTextsForm, label=_l("In Swedish"))
+    text_fi = FormField(PartTextsForm, label=_l("In Finnish"))
     notify = BooleanField(_l("Tell the registered participants if the time changed"))
 
     def fill_from(self, part: ProgrammePart) -> None:
@@ -43,6 +53,10 @@ class PartForm(FlaskForm):
         self.speakers.data = "\n".join(part.speakers or [])
         self.streamed.data, self.audience.data = part.streamed, part.audience.value
         self.recording_url.data = part.recording_url or ""
+        for language in ("en", "sv", "fi"):
+            texts = (part.translations or {}).get(language, {})
+            self[f"text_{language}"]["title"].data = texts.get("title", "")
+            self[f"text_{language}"]["description"].data = texts.get("description", "")
 
     def document(self) -> dict:
         """The part as the event format writes it."""
@@ -56,6 +70,10 @@ class PartForm(FlaskForm):
             "streamed": bool(self.streamed.data),
             "audience": self.audience.data,
             "recording_url": (self.recording_url.data or "").strip() or None,
+            "translations": {
+                language: {key: (self[f"text_{language}"][key].data or "").strip()
+                           for key in ("title", "description")}
+                for language in ("en", "sv", "fi")},
         }
 
     def show_problems(self, problems: dict[tuple, str]) -> None:

@@ -28,6 +28,7 @@ class Attendance(db.Model):
     __table_args__ = (
         UniqueConstraint("registration_id", "part_id", "mode", "minute"),
         Index("ix_attendance_registration_id_minute", "registration_id", "minute"),
+        Index("ix_attendance_minute", "minute"),  # viewers right now (dashboard, metrics)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

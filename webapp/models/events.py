@@ -94,8 +94,14 @@ class Event(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     #: Longer description, Markdown (raw HTML is escaped when rendered).
     description: Mapped[str] = mapped_column(Text, default="")
-    #: Language the event is held in and its emails are written in.
+    #: Language the event is held in (and the texts above are written in).
     language: Mapped[str] = mapped_column(String(8), default="en")
+    #: The texts in other languages: ``{"sv": {"title": ..., "summary": ...,
+    #: "description": ...}}``; pages show the reader's language when it is there.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    #: Where participants write with questions: the emails' Reply-To (none: emails
+    #: invite no reply).
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     #: IANA timezone that all times are shown in.
     timezone: Mapped[str] = mapped_column(String(64))
     #: Where it takes place on site.
@@ -193,6 +199,8 @@ class ProgrammePart(EventContent, db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Markdown description.
     description: Mapped[str] = mapped_column(Text, default="")
+    #: Title and description in other languages: ``{"sv": {"title": ..., ...}}``.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     #: Names (with roles) of the speakers, in order.
     speakers: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Whether the part is streamed on the web.

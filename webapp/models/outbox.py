@@ -26,6 +26,7 @@ class MailKind(enum.Enum):
     CANCELLATION = "cancellation"
     RESEND_LINK = "resend_link"
     EVENT_CANCELLED = "event_cancelled"
+    DATA_DELETED = "data_deleted"  # the last email after a person deleted their data
     ACCOUNT = "account"  # to a coordinator (Flask-Security: password reset, notices)
     PROGRAMME_CHANGED = "programme_changed"
     LINKS_REISSUED = "links_reissued"  # a coordinator revoked the old links: the new ones

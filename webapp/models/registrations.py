@@ -61,6 +61,8 @@ class Registration(db.Model):
     status: Mapped[RegistrationStatus] = mapped_column(
         enum_column(RegistrationStatus), default=RegistrationStatus.REGISTERED
     )
+    #: The language the person used when signing up: their emails are written in it.
+    language: Mapped[str | None] = mapped_column(String(8))
     #: When the person consented to the processing of their data.
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: When the address was confirmed through the emailed link (double opt-in only).

@@ -12,6 +12,7 @@ from webapp.htmx import redirect_to
 from webapp.models import Registration
 from webapp.participant import bp
 from webapp.services import DomainError
+from webapp.services.participant_view import participant_view
 from webapp.services.privacy import delete_registration
 from webapp.services.registrations import cancel_registration, confirm_email_address
 from webapp.tokens import make_token, read_token
@@ -34,8 +35,13 @@ def _page(template: str, token: str, purpose: str = "participant", **context):
 
 @bp.get("/p/<token>")
 def home(token: str):
-    """What the participant registered for and which parts they can follow."""
-    return _page("participant/home.html", token)
+    """What the participant registered for, and where the event stands for them: when
+    the stream link comes, the watch page once it has come, what is live, the
+    recordings until they expire, and that it is over."""
+    registration = _registration(token)
+    return render_template("participant/home.html", registration=registration,
+                           event=registration.event, token=token, form=FlaskForm(),
+                           **participant_view(registration))
 
 
 @bp.get("/p/<token>/calendar.ics")

@@ -22,9 +22,9 @@ from webapp.watch_fastpath import load_for_watch, render_watch_page
 class Refused(Exception):
     """The link is valid but opens nothing (cancelled, revoked, expired...)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, title: str | None = None):
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.title = status, message, title
 
 
 def _access(token: str):
@@ -35,20 +35,23 @@ def _access(token: str):
         abort(404)
     registration, event = loaded
     if registration.token_version != payload[1]:
-        raise Refused(403, _("This link has been replaced by a newer one. Please use the link in your most recent email."))
+        raise Refused(403, _("This link has been replaced by a newer one. "
+                             "Please use the link in your most recent email."))
     if registration.status is RegistrationStatus.CANCELLED:
-        raise Refused(403, _("Your registration for this event was cancelled, so this link no longer opens the stream."))
+        raise Refused(403, _("Your registration for this event was cancelled, "
+                             "so this link no longer opens the stream."))
     if registration.status is RegistrationStatus.PENDING:
-        raise Refused(403, _("Please confirm your email address first: use the link in the email we sent you."))
+        raise Refused(403, _("Please confirm your email address first: "
+                             "use the link in the email we sent you."))
     if event.status is EventStatus.CANCELLED:
-        raise Refused(410, _("This event was cancelled."))
+        raise Refused(410, _("This event was cancelled."), _("The event was cancelled"))
     return registration, event
 
 
 @bp.errorhandler(Refused)
 def refused(error: Refused):
     """A clear page (or fragment) saying why the link opens nothing."""
-    response, status = render_error(error.status, error.message)
+    response, status = render_error(error.status, error.message, error.title)
     return response, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -59,12 +62,13 @@ def watch(token: str):
     registration, event = _access(token)
     view = watch_view(event)
     # The page's policy must already allow the player it will swap in later.
-    allow_frames_from(event.stream_url, event.recording_url, *(p.recording_url for p in event.parts))
+    allow_frames_from(event.stream_url, event.recording_url,
+                      *(p.recording_url for p in event.parts))
     if view.state is WatchState.EXPIRED:
-        raise Refused(410, _("The recording was available until %(when)s and has now expired.",
-                             when=_long(view.expires_at, event)))
+        raise _expired(view, event)
     if view.state is WatchState.OVER:
-        raise Refused(410, _("The event is over and no recording is available."))
+        raise Refused(410, _("The event is over and no recording is available."),
+                      _("The event is over"))
     player_url = None
     if view.state is WatchState.LIVE:
         record_view(registration, view.live_part, ViewMode.LIVE, request.remote_addr)
@@ -96,8 +100,7 @@ def recording(token: str, part_id: int):
     registration, event = _access(token)
     view = watch_view(event)
     if view.state is WatchState.EXPIRED:
-        raise Refused(410, _("The recording was available until %(when)s and has now expired.",
-                             when=_long(view.expires_at, event)))
+        raise _expired(view, event)
     found = next(((p, url) for p, url in view.recordings if p.id == part_id), None)
     if view.state is not WatchState.AFTER or found is None:
         abort(404)
@@ -108,6 +111,12 @@ def recording(token: str, part_id: int):
         "participant/recording.html", registration=registration, event=event, view=view,
         token=token, part=part, player_url=media_url(event, url, until=view.expires_at),
     )
+
+
+def _expired(view, event) -> Refused:
+    """410, saying what expired and when."""
+    return Refused(410, _("The recording was available until %(when)s and has now expired.",
+                          when=_long(view.expires_at, event)), _("The recording has expired"))
 
 
 def _long(instant, event) -> str:

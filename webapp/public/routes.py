@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import abort, current_app, render_template, request, url_for
 
 from webapp import clock
 from webapp.db import transactional
 from webapp.extensions import limiter
 from webapp.forms.registration import FIELDS, WebRegistrationForm
 from webapp.htmx import redirect_to, render
-from webapp.models import Event, RegistrationStatus, RegistrationWindow
+from webapp.models import Event, RegistrationWindow
 from webapp.public import bp
 from webapp.services import DomainError
-from webapp.services.events import get_public_event, list_public_events
+from webapp.services.events import find_public_event, get_public_event, list_public_events
 from webapp.services.registrations import (
-    SignUp,
     check_registration_open,
     register_web_participant,
     web_places_left,
 )
-from webapp.tokens import make_token
 
 
 @bp.get("/")
@@ -50,10 +47,11 @@ def register(slug: str):
         check_registration_open(event)
         if not form.validate():
             return _signup_response(event, form, status=422)
-        signed_up = register_web_participant(event, **form.person())
+        register_web_participant(event, **form.person())
     except DomainError as error:
         return _signup_response(event, form, notice=error.message, status=error.status)
-    return _signed_up(event, form, signed_up)
+    # New or already registered: the same page and words (the email says which).
+    return redirect_to(url_for("public.check_email", slug=slug))
 
 
 @bp.get("/events/<slug>/check-your-email")
@@ -79,21 +77,18 @@ def validate_registration_field(slug: str):
 
 @bp.get("/privacy")
 def privacy():
-    """The deployment's privacy notice."""
-    return render_template("public/privacy.html")
+    """The deployment's privacy notice (``?event=<slug>``: with that event's own
+    stream provider and retention date)."""
+    slug = request.args.get("event", "")
+    event = find_public_event(slug) if slug else None
+    return render_template("public/privacy.html", event=event,
+                           retention_days=current_app.config["PRIVACY_RETENTION_DAYS"])
 
 
-def _signed_up(event: Event, form: WebRegistrationForm, signed_up: SignUp):
-    """Where a sign-up leads: the participant's page, "check your email", or "already"."""
-    registration = signed_up.registration
-    if signed_up.already_registered:
-        notice = " ".join((_("This email address is already registered for this event."),
-                           _("We have sent the personal link to this address again.")))
-        return _signup_response(event, form, notice=notice, done=True)
-    if registration.status is RegistrationStatus.PENDING:
-        return redirect_to(url_for("public.check_email", slug=event.slug))
-    flash(_("You are registered. Keep this page's address: it is your personal link."), "success")
-    return redirect_to(url_for("participant.home", token=make_token("participant", registration)))
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement (EU Web Accessibility Directive 2016/2102)."""
+    return render_template("public/accessibility.html")
 
 
 def _signup_response(event: Event, form: WebRegistrationForm, *, notice: str | None = None,

@@ -23,7 +23,8 @@ from webapp.services.event_spec import EventSpec, order_problems
 
 #: The fields of an event the audit log compares before and after an edit.
 EVENT_FIELDS = (
-    "slug", "title", "summary", "description", "language", "timezone", "venue", "starts_at",
+    "slug", "title", "summary", "description", "language", "translations", "contact_email",
+    "timezone", "venue", "starts_at",
     "ends_at", "registration_opens_at", "registration_closes_at", "recording_available_until",
     "stream_url", "recording_url", "stream_embeddable", "require_email_confirmation",
     "web_capacity", "status",
@@ -64,7 +65,8 @@ def create_event(spec: EventSpec) -> Event:
     event.parts = [ProgrammePart(position=i, title=p.title, starts_at=p.starts_at,
                                  ends_at=p.ends_at, description=p.description,
                                  speakers=list(p.speakers), streamed=p.streamed,
-                                 recording_url=p.recording_url, audience=p.audience)
+                                 recording_url=p.recording_url, audience=p.audience,
+                                 translations=p.stored_translations)
                    for i, p in enumerate(spec.programme)]
     db.session.add(event)
     db.session.flush()
@@ -79,7 +81,8 @@ def update_event(event: Event, spec: EventSpec) -> dict:
     event.slug = spec.slug
     assign_event_fields(event, spec)
     db.session.flush()
-    changes = changes_between(before, snapshot(event, EVENT_FIELDS) | {"contacts": _contacts(event)})
+    changes = changes_between(before,
+                              snapshot(event, EVENT_FIELDS) | {"contacts": _contacts(event)})
     if changes:
         record_action("event.update", event=event, changes=changes)
     return changes
@@ -130,7 +133,8 @@ def duplicate_event(event: Event, *, slug: str, weeks: int) -> Event:
     copy.parts = [ProgrammePart(
         position=p.position, title=p.title, starts_at=move(p.starts_at), ends_at=move(p.ends_at),
         description=p.description, speakers=list(p.speakers), streamed=p.streamed,
-        recording_url=p.recording_url, audience=p.audience) for p in event.parts]
+        recording_url=p.recording_url, audience=p.audience,
+        translations=dict(p.translations or {})) for p in event.parts]
     db.session.add(copy)
     db.session.flush()
     record_action("event.duplicate", event=copy, note=f"from {event.slug}, {weeks} weeks later")

@@ -32,6 +32,10 @@ def event_document(event: Event) -> dict:
     document.update({field: _local(getattr(event, field), zone) for field in _TIMES})
     document.update({field: getattr(event, field) for field in _OPTIONAL
                      if getattr(event, field) is not None})
+    if event.translations:
+        document["translations"] = event.translations
+    if event.contact_email:
+        document["contact_email"] = event.contact_email
     document["stream_embeddable"] = event.stream_embeddable
     document["require_email_confirmation"] = event.require_email_confirmation
     document["status"] = event.status.value
@@ -54,6 +58,8 @@ def _part(part, zone) -> dict:
         data["speakers"] = list(part.speakers)
     if part.recording_url:
         data["recording_url"] = part.recording_url
+    if part.translations:
+        data["translations"] = part.translations
     return data
 
 

@@ -157,6 +157,7 @@ def import_event(spec: EventSpec, *, shift: timedelta | None = None) -> Event:
             position=index, title=p.title, starts_at=at(p.starts_at), ends_at=at(p.ends_at),
             description=p.description, speakers=list(p.speakers), streamed=p.streamed,
             recording_url=p.recording_url, audience=p.audience,
+            translations=p.stored_translations,
         )
         for index, p in enumerate(spec.programme)
     ]
@@ -170,6 +171,7 @@ def assign_event_fields(event: Event, spec: EventSpec, at=lambda instant: instan
     programme); ``at`` may move each instant (see ``import_event``)."""
     event.title, event.summary, event.description = spec.title, spec.summary, spec.description
     event.language, event.timezone, event.venue = spec.language, spec.timezone, spec.venue
+    event.translations, event.contact_email = spec.stored_translations, spec.contact_email
     event.starts_at, event.ends_at = at(spec.starts_at), at(spec.ends_at)
     event.registration_opens_at = at(spec.registration_opens_at)
     event.registration_closes_at = at(spec.registration_closes_at)

@@ -103,6 +103,33 @@ class ContactSpec(_Strict):
     email: EmailStr | Literal[""] = ""
 
 
+class PartTexts(_Strict):
+    """A part's texts in another language."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300),
+                     AfterValidator(_printable)] = ""
+    description: Text = ""
+
+
+class EventTexts(_Strict):
+    """An event's texts in another language."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300),
+                     AfterValidator(_printable)] = ""
+    summary: Text = ""
+    description: Text = ""
+
+
+def _texts(value: dict) -> dict:
+    """Translations as stored: languages with at least one text, empty texts dropped."""
+    out = {}
+    for language, texts in value.items():
+        kept = {key: text for key, text in texts.model_dump().items() if text}
+        if kept:
+            out[language] = kept
+    return out
+
+
 class PartSpec(_Strict):
     title: Title
     starts_at: Any
@@ -112,6 +139,11 @@ class PartSpec(_Strict):
     streamed: bool = False
     recording_url: Url | None = None
     audience: Audience = Audience.EVERYONE
+    translations: dict[Literal[LANGUAGES], PartTexts] = Field(default_factory=dict)
+
+    @property
+    def stored_translations(self) -> dict:
+        return _texts(self.translations)
 
     @field_validator("starts_at", "ends_at", mode="before")
     @classmethod
@@ -130,6 +162,8 @@ class EventSpec(_Strict):
     summary: Text = ""
     description: Text = ""
     language: Literal[LANGUAGES] = "en"
+    translations: dict[Literal[LANGUAGES], EventTexts] = Field(default_factory=dict)
+    contact_email: EmailStr | Literal[""] = ""
     timezone: str
     venue: Line = ""
     starts_at: Any
@@ -148,6 +182,12 @@ class EventSpec(_Strict):
     series: SeriesSpec | None = None
     contacts: list[ContactSpec] = Field(default_factory=list, max_length=50)
     programme: list[PartSpec] = Field(default_factory=list, max_length=200)
+
+    @property
+    def stored_translations(self) -> dict:
+        """The translations, without the event's own language (its texts are the base)."""
+        return {lang: texts for lang, texts in _texts(self.translations).items()
+                if lang != self.language}
 
     @field_validator("timezone")
     @classmethod

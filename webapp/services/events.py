@@ -21,13 +21,18 @@ class ListingEntry:
     series: Series | None = None
 
 
-def get_public_event(slug: str) -> Event:
-    """A published or cancelled event by slug, or 404 (drafts are not public)."""
-    event = db.session.scalar(
+def find_public_event(slug: str) -> Event | None:
+    """A published or cancelled event by slug (drafts are not public), or None."""
+    return db.session.scalar(
         select(Event)
         .where(Event.slug == slug, Event.status != EventStatus.DRAFT)
         .options(selectinload(Event.parts), selectinload(Event.contacts))
     )
+
+
+def get_public_event(slug: str) -> Event:
+    """A published or cancelled event by slug, or 404."""
+    event = find_public_event(slug)
     if event is None:
         abort(404)
     return event

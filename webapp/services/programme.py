@@ -21,8 +21,8 @@ from webapp.services.audit import changes_between, record_action, snapshot
 from webapp.services.event_editing import InvalidEvent
 from webapp.services.event_spec import PartSpec, to_utc
 
-PART_FIELDS = ("title", "starts_at", "ends_at", "description", "speakers", "streamed",
-               "audience", "recording_url", "position")
+PART_FIELDS = ("title", "starts_at", "ends_at", "description", "translations", "speakers",
+               "streamed", "audience", "recording_url", "position")
 
 
 def check_part(event: Event, document: dict, part: ProgrammePart | None = None) -> PartSpec:
@@ -52,7 +52,8 @@ def _time_problems(event: Event, starts: datetime, ends: datetime,
                             range=_event_range(event))}
     for other in event.parts:
         same_slot = (other.starts_at, other.ends_at) == (starts, ends)
-        if other is not part and not same_slot and other.starts_at < ends and starts < other.ends_at:
+        if (other is not part and not same_slot
+                and other.starts_at < ends and starts < other.ends_at):
             return {("starts_at",): _("This overlaps “%(title)s”. Parts of one slot (parallel "
                                       "seminars) share their exact times.", title=other.title)}
     return {}
@@ -61,7 +62,8 @@ def _time_problems(event: Event, starts: datetime, ends: datetime,
 def _event_range(event: Event) -> str:
     from webapp.timefmt import long_datetime
 
-    return f"{long_datetime(event.starts_at, event.zone)} – {long_datetime(event.ends_at, event.zone)}"
+    return (f"{long_datetime(event.starts_at, event.zone)} – "
+            f"{long_datetime(event.ends_at, event.zone)}")
 
 
 def add_part(event: Event, spec: PartSpec) -> ProgrammePart:
@@ -127,6 +129,7 @@ def _assign(part: ProgrammePart, spec: PartSpec) -> None:
     part.starts_at, part.ends_at = spec.starts_at, spec.ends_at
     part.speakers, part.streamed = list(spec.speakers), spec.streamed
     part.audience, part.recording_url = spec.audience, spec.recording_url
+    part.translations = spec.stored_translations
 
 
 def _renumber(event: Event, by_time: ProgrammePart) -> None:

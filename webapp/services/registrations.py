@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
-from webapp import clock
+from webapp import clock, metrics
 from webapp.extensions import db
 from webapp.mail.outbox import (
     notify_cancellation,
@@ -126,10 +126,11 @@ def register_web_participant(
         registration = Registration(
             event=event, email=email, name=name, organisation=organisation,
             kind=RegistrationKind.WEB, status=_first_status(event), consent_at=clock.now(),
-            created_at=clock.now(),
+            created_at=clock.now(), language=_reader_language(),
         )
         db.session.add(registration)
         db.session.flush()
+    metrics.count_signup()
     if registration.status is RegistrationStatus.PENDING:
         notify_confirm_email(registration)
     else:
@@ -151,8 +152,17 @@ def _renew(registration: Registration, *, name: str, organisation: str) -> Regis
     registration.consent_at, registration.cancelled_at = now, None
     registration.created_at, registration.email_confirmed_at = now, None
     registration.token_version += 1
+    registration.language = _reader_language()
     db.session.flush()
     return registration
+
+
+def _reader_language() -> str | None:
+    """The language the person is using the site in (their emails are written in it)."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    return str(get_locale()) if has_request_context() else None
 
 
 def confirm_email_address(registration: Registration) -> None:

@@ -45,7 +45,8 @@ def create_user(email: str, *, admin: bool = False, password: str | None = None)
         roles=[role(ADMIN if admin else COORDINATOR)])
     db.session.flush()
     record_action("user.create", target=f"user {user.id}",
-                  changes={"account": [None, address], "role": [None, ADMIN if admin else COORDINATOR]})
+                  changes={"account": [None, address],
+                           "role": [None, ADMIN if admin else COORDINATOR]})
     return user
 
 
