@@ -25,8 +25,8 @@ class CustomMessageForm(FlaskForm):
     subject = StringField(_l("Subject"), validators=[
         DataRequired(_l("Please give a subject.")), Length(max=200)])
     text = TextAreaField(_l("Text"), description=_l(
-        "Plain text. Each email begins with “Hello <name>,” and ends with the event, its "
-        "programme and the person's links."), validators=[
+        "Plain text. Each email begins with “Hello” and the person's name, and ends with "
+        "the event, its programme and the person's links."), validators=[
         DataRequired(_l("Please write the message.")), Length(max=10_000)])
     batch = HiddenField(validators=[DataRequired(), Length(max=40)])
 
