@@ -113,7 +113,8 @@ def compose(event_id: int):
 def _compose_page(event, form, *, status=200, preview=False):
     """The form, with the preview (one real recipient's values) when asked for."""
     recipient, count = preview_recipient(event, form.kind.data or "", form.watched.data or "")
-    with force_locale(event.language):  # the email's language, not the page's
+    language = (recipient.language if recipient else None) or event.language
+    with force_locale(language):  # the email's language (the person's), not the page's
         greeting = _("Hello %(name)s,", name=recipient.name) if recipient else ""
     return render_template("manage/mail/compose.html", event=event, form=form, count=count,
                            preview=preview, recipient=recipient, greeting=greeting), status
