@@ -76,6 +76,7 @@ def personal_data(registration: Registration) -> dict:
         "registration": {
             "name": registration.name, "email": registration.email,
             "organisation": registration.organisation, "kind": registration.kind.value,
+            "language": registration.language,
             "status": registration.status.value, "registered_at": when(registration.created_at),
             "consent_at": when(registration.consent_at),
             "email_confirmed_at": when(registration.email_confirmed_at),
