@@ -177,7 +177,7 @@ def make_outbox():
         row = OutboxMessage(
             idempotency_key=f"test:{kind}:{registration.id}:{next(counter)}",
             kind=MailKind(kind), status=MailStatus(status), registration_id=registration.id,
-            event_id=registration.event_id, context={}, attempts=0, **fields)
+            event_id=registration.event_id, **{"context": {}, "attempts": 0, **fields})
         db.session.add(row)
         db.session.commit()
         return row
@@ -419,3 +419,18 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+def add_views(registration, part, mode: str, minutes) -> None:
+    """``registration`` had ``part`` open (``live`` or ``recording``) at these instants:
+    the attendance rows and their sum (``ViewTotal``) as ``record_view`` writes them."""
+    from webapp.models import Attendance, ViewMode, ViewTotal
+
+    minutes = sorted(minutes)
+    for minute in minutes:
+        db.session.add(Attendance(registration_id=registration.id, part_id=part.id,
+                                  mode=ViewMode(mode), minute=minute))
+    db.session.add(ViewTotal(registration_id=registration.id, part_id=part.id,
+                             mode=ViewMode(mode), first_minute=minutes[0],
+                             last_minute=minutes[-1], minutes=len(minutes)))
+    db.session.commit()

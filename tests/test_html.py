@@ -93,6 +93,39 @@ def _manage_pages(app, client, event, user) -> dict[str, str]:
                       ("change-password", "/manage/change"),
                       ("two-factor-setup", "/manage/tf-setup")):
         pages[name] = _get(client, url)
+    return pages | _workspace_pages(client, event)
+
+
+def _workspace_pages(client, event) -> dict[str, str]:
+    """The registrations, mail, attendance and dashboard pages and their fragments."""
+    from tests.conftest import csrf_of
+    from webapp.models import Registration
+
+    registration = Registration.query.filter_by(event_id=event.id).first()  # watched live
+    base = f"/manage/events/{event.id}"
+    person = f"{base}/registrations/{registration.id}"
+    pages = {name: _get(client, url) for name, url in (
+        ("manage-registrations", f"{base}/registrations"),
+        ("manage-person", person), ("manage-erase", f"{person}/erase"),
+        ("manage-door-list", f"{base}/door-list"), ("manage-mail", f"{base}/mail"),
+        ("manage-compose", f"{base}/mail/new"), ("manage-attendance", f"{base}/attendance"),
+        ("manage-dashboard", "/manage/dashboard"))}
+    for name, url in (("manage-registrations-rows", f"{base}/registrations?q=anna"),
+                      ("manage-mail-messages", f"{base}/mail?status=failed"),
+                      ("manage-mail-progress", f"{base}/mail/progress"),
+                      ("manage-attendance-viewers", f"{base}/attendance?mode=live"),
+                      ("manage-figures", f"{base}/figures"),
+                      ("manage-dashboard-figures", "/manage/dashboard/figures")):
+        pages[name] = _get(client, url, headers=HX)
+    token = csrf_of(client, f"{base}/registrations")
+    pages["manage-bulk-errors"] = client.post(f"{base}/registrations/bulk", headers=HX, data={
+        "csrf_token": token, "batch": "b", "action": "resend"}).get_data(as_text=True)
+    pages["manage-bulk-done"] = client.post(f"{base}/registrations/bulk", headers=HX, data={
+        "csrf_token": token, "batch": "b", "action": "resend",
+        "ids": [registration.id]}).get_data(as_text=True)
+    pages["manage-compose-preview"] = client.post(f"{base}/mail/new", data={
+        "csrf_token": token, "batch": "b", "subject": "Hello", "text": "Text\n\nMore",
+        "preview": "1"}).get_data(as_text=True)
     return pages
 
 

@@ -4,9 +4,11 @@ from flask import Response, make_response, render_template, request
 
 
 def is_htmx() -> bool:
-    """An HTMX request that wants a fragment (boosted requests want the page)."""
+    """An HTMX request that wants a fragment (boosted requests want the page, and so
+    does a history restore: going back to an address an active search pushed)."""
     environ = request.environ  # not request.headers: a missing header raises and is caught there
-    return environ.get("HTTP_HX_REQUEST") == "true" and environ.get("HTTP_HX_BOOSTED") != "true"
+    return (environ.get("HTTP_HX_REQUEST") == "true" and environ.get("HTTP_HX_BOOSTED") != "true"
+            and environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true")
 
 
 def render(partial: str, page: str, status: int = 200, **context) -> Response:

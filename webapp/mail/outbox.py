@@ -183,3 +183,29 @@ def notify_data_deleted(registration) -> None:
         idempotency_key=f"data-deleted:{registration.id}:{secrets.token_hex(6)}",
         kind=MailKind.DATA_DELETED, event_id=event.id, status=MailStatus.QUEUED,
         context=values, due_at=now, attempts=0, created_at=now))
+
+
+# --- coordinators' mail (webapp/manage/) ------------------------------------------
+
+
+def notify_links_reissued(registration: Registration) -> None:
+    """A coordinator revoked the person's links: the new ones (key of the new version)."""
+    enqueue_email(MailKind.LINKS_REISSUED, registration,
+                  versioned_key("links-reissued", registration))
+
+
+def notify_stream_link_to_everyone(event) -> int:
+    """The stream link now to every active web participant who has not had it. The keys
+    are the scheduled job's (``stream-link:<id>:v<version>``), so whoever sends first,
+    the coordinator (twice, in two tabs) or the worker, each person gets it once."""
+    return enqueue_for_registrations(
+        MailKind.STREAM_LINK, "stream-link",
+        _registered(event).where(Registration.kind == RegistrationKind.WEB))
+
+
+def notify_custom_message(registrations, batch: str, subject: str, text: str) -> int:
+    """A coordinator's own message to the registrations selected by ``registrations``
+    (as ``enqueue_for_registrations`` takes them); one key per batch and registration,
+    so sending the same form twice sends once. Returns how many were queued."""
+    return enqueue_for_registrations(MailKind.CUSTOM, f"custom-{batch}", registrations,
+                                     context={"subject": subject, "text": text})

@@ -15,6 +15,7 @@ from webapp.forms.events import CancelForm, DuplicateForm, EventForm, ImportForm
 from webapp.htmx import redirect_to
 from webapp.manage import bp
 from webapp.manage.access import event_or_404, visible_events
+from webapp.manage.dashboard import event_overview
 from webapp.models import Event, EventAccess, EventStatus
 from webapp.services import DomainError
 from webapp.services.audit import record_action
@@ -72,7 +73,8 @@ def event(event_id: int):
     """The event at a glance, with its actions."""
     event = event_or_404(event_id)
     return render_template("manage/events/show.html", event=event, cancel_form=CancelForm(),
-                           duplicate_form=DuplicateForm(slug=f"{event.slug}-copy"))
+                           duplicate_form=DuplicateForm(slug=f"{event.slug}-copy"),
+                           **event_overview(event))
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -206,4 +208,5 @@ def _show_with(event: Event, **context):
     context.setdefault("cancel_form", CancelForm())
     context.setdefault("duplicate_form", DuplicateForm(formdata=None,
                                                        slug=f"{event.slug}-copy"))
-    return render_template("manage/events/show.html", event=event, **context)
+    return render_template("manage/events/show.html", event=event, **event_overview(event),
+                           **context)

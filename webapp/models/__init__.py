@@ -1,6 +1,6 @@
 """The data model, one module per noun."""
 
-from webapp.models.attendance import Attendance, ViewMode, WatchNetwork
+from webapp.models.attendance import Attendance, ViewMode, ViewTotal, WatchNetwork
 from webapp.models.audit import AuditEntry
 from webapp.models.events import (
     Audience,
@@ -29,6 +29,7 @@ NOT_EVENT_CONTENT = {
     "outbox": "emails about the event",
     "schedule_marks": "the mail worker's bookkeeping",
     "attendance": "who watched",
+    "view_totals": "who watched, summed up per person and part",
     "watch_networks": "who watched from where",
     "audit_log": "who changed what: history, not the event as shown",
     "event_access": "which coordinators manage the event",
@@ -45,6 +46,7 @@ __all__ = [
     "NOT_EVENT_CONTENT",
     "Attendance",
     "ViewMode",
+    "ViewTotal",
     "WatchNetwork",
     "Audience",
     "Contact",

@@ -29,6 +29,8 @@ class MailKind(enum.Enum):
     DATA_DELETED = "data_deleted"  # the last email after a person deleted their data
     ACCOUNT = "account"  # to a coordinator (Flask-Security: password reset, notices)
     PROGRAMME_CHANGED = "programme_changed"
+    LINKS_REISSUED = "links_reissued"  # a coordinator revoked the old links: the new ones
+    CUSTOM = "custom"  # written by a coordinator: subject and text in ``context``
 
 
 class MailStatus(enum.Enum):
@@ -48,6 +50,9 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         UniqueConstraint("idempotency_key"),
         Index("ix_outbox_status_due_at", "status", "due_at"),
+        # Coordinators' mail list and the progress of a mailing, per event.
+        Index("ix_outbox_event_id_status", "event_id", "status"),
+        Index("ix_outbox_event_id_kind_status", "event_id", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp import clock
@@ -33,7 +33,18 @@ class Registration(db.Model):
     """One person registered to one event."""
 
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("event_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "email"),
+        # Coordinators' table sorted by name or by date, and the sign-ups per day.
+        Index("ix_registrations_event_id_name", "event_id", "name"),
+        Index("ix_registrations_event_id_created_at", "event_id", "created_at"),
+        # The counts at the top of the table, read from the index alone.
+        Index("ix_registrations_event_id_status_kind", "event_id", "status", "kind",
+              "purged_at", "shared_link_flagged_at"),
+        # The links flagged as shared (few among many).
+        Index("ix_registrations_event_id_shared_link_flagged_at", "event_id",
+              "shared_link_flagged_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The event (the unique index on event and email also serves look-ups by event).

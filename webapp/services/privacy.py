@@ -1,7 +1,9 @@
-"""Personal data: removed after the retention time, or at once by the participant."""
+"""Personal data: removed after the retention time, at once by the participant, or
+erased on request by a coordinator (GDPR Art. 17) with the numbers kept."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import current_app
@@ -9,19 +11,28 @@ from sqlalchemy import String, cast, delete, func, literal, select, update
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Event, OutboxMessage, Registration, WatchNetwork
+from webapp.models import Event, MailStatus, OutboxMessage, Registration, WatchNetwork
+
+ERASED = "personal data erased"
 
 
 def purge_personal_data() -> int:
     """Anonymise the registrations of events whose recording expired (or that ended)
-    longer ago than PRIVACY_RETENTION_DAYS. Attendance rows stay (numbers), names,
-    addresses, organisations, network hashes and SMTP answers go. Returns rows purged."""
+    longer ago than PRIVACY_RETENTION_DAYS. Returns rows purged."""
     cutoff = clock.now() - timedelta(days=current_app.config["PRIVACY_RETENTION_DAYS"])
     expired = select(Event.id).where(
         func.coalesce(Event.recording_available_until, Event.ends_at) < cutoff)
     targets = select(Registration.id).where(
         Registration.event_id.in_(expired), Registration.purged_at.is_(None))
-    ids = db.session.scalars(targets).all()
+    return anonymise_registrations(db.session.scalars(targets).all())
+
+
+def anonymise_registrations(ids: Sequence[int]) -> int:
+    """Remove the personal data of the registrations ``ids`` and keep the rows, so that
+    every count stays: names, addresses, organisations, network hashes and SMTP answers
+    go, every link is revoked, and mail not yet sent is skipped. Attendance rows stay
+    (numbers). Returns how many registrations were anonymised."""
+    ids = list(ids)
     if not ids:
         return 0
     db.session.execute(
@@ -32,8 +43,12 @@ def purge_personal_data() -> int:
             token_version=Registration.token_version + 1,
         ).execution_options(synchronize_session=False))
     db.session.execute(delete(WatchNetwork).where(WatchNetwork.registration_id.in_(ids)))
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.registration_id.in_(ids))
-                       .values(last_error=None).execution_options(synchronize_session=False))
+    outbox = update(OutboxMessage).where(OutboxMessage.registration_id.in_(ids))
+    db.session.execute(outbox.values(last_error=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(outbox.where(OutboxMessage.status == MailStatus.QUEUED)
+                       .values(status=MailStatus.SKIPPED, last_error=ERASED)
+                       .execution_options(synchronize_session=False))
     return len(ids)
 
 
@@ -46,3 +61,33 @@ def delete_registration(registration: Registration) -> None:
     notify_data_deleted(registration)
     db.session.delete(registration)
     db.session.flush()
+
+
+def personal_data(registration: Registration) -> dict:
+    """GDPR Art. 15: everything kept about the person, as plain values (JSON)."""
+    from webapp.services.registration_admin import person_details
+
+    emails, views = person_details(registration)
+    networks = db.session.scalar(select(func.count(WatchNetwork.id)).where(
+        WatchNetwork.registration_id == registration.id))
+    when = lambda value: value.isoformat() if value else None  # noqa: E731
+    return {
+        "event": {"title": registration.event.title, "slug": registration.event.slug},
+        "registration": {
+            "name": registration.name, "email": registration.email,
+            "organisation": registration.organisation, "kind": registration.kind.value,
+            "language": registration.language,
+            "status": registration.status.value, "registered_at": when(registration.created_at),
+            "consent_at": when(registration.consent_at),
+            "email_confirmed_at": when(registration.email_confirmed_at),
+            "cancelled_at": when(registration.cancelled_at),
+            "erased_at": when(registration.purged_at),
+            "link_flagged_as_shared_at": when(registration.shared_link_flagged_at),
+            "networks_seen": networks,
+        },
+        "emails": [{"kind": m.kind.value, "status": m.status.value, "attempts": m.attempts,
+                    "server_answer": m.last_error, "queued_at": when(m.created_at),
+                    "sent_at": when(m.sent_at)} for m in emails],
+        "views": [{"part": v.part.title, "mode": v.mode.value, "first_minute": when(v.first),
+                   "last_minute": when(v.last), "minutes": v.minutes} for v in views],
+    }

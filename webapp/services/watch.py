@@ -27,6 +27,7 @@ from webapp.models import (
     ProgrammePart,
     Registration,
     ViewMode,
+    ViewTotal,
     WatchNetwork,
 )
 from webapp.watch_fastpath import Viewer, also_clear
@@ -157,16 +158,35 @@ def record_view(registration: Viewer, part: ProgrammePart, mode: ViewMode,
                 address: str | None) -> None:
     """One row per participant, part, mode and minute; flag links opened from many networks."""
     now = clock.now()
-    db.session.execute(insert_or_skip(Attendance).values(
-        registration_id=registration.id, part_id=part.id, mode=mode,
-        minute=now.replace(second=0, microsecond=0),
-    ).on_conflict_do_nothing(index_elements=["registration_id", "part_id", "mode", "minute"]))
+    minute = now.replace(second=0, microsecond=0)
+    added = db.session.execute(insert_or_skip(Attendance).values(
+        registration_id=registration.id, part_id=part.id, mode=mode, minute=minute,
+    ).on_conflict_do_nothing(index_elements=["registration_id", "part_id", "mode", "minute"])
+        .execution_options(preserve_rowcount=True)).rowcount
+    if added:
+        _add_to_totals(registration.id, part.id, mode, minute)
     statement = insert_or_skip(WatchNetwork).values(
         registration_id=registration.id, network=network_of(address), last_seen=now)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["registration_id", "network"], set_={"last_seen": now}))
     if not registration.flagged:
         _flag_if_shared(registration, now)
+
+
+def _add_to_totals(registration_id: int, part_id: int, mode: ViewMode, minute: datetime) -> None:
+    """A new minute counted in the participant's ``ViewTotal`` of the part (once per
+    minute: only when its attendance row was new)."""
+    statement = insert_or_skip(ViewTotal).values(
+        registration_id=registration_id, part_id=part_id, mode=mode, first_minute=minute,
+        last_minute=minute, minutes=1)
+    later, earlier = ((func.greatest, func.least)
+                      if db.session.get_bind().dialect.name == "postgresql"
+                      else (func.max, func.min))  # SQLite's max/min of two are scalar
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["registration_id", "part_id", "mode"],
+        set_={"minutes": ViewTotal.minutes + 1,
+              "first_minute": earlier(ViewTotal.first_minute, statement.excluded.first_minute),
+              "last_minute": later(ViewTotal.last_minute, statement.excluded.last_minute)}))
 
 
 def _flag_if_shared(registration: Viewer, now: datetime) -> None:
