@@ -4,7 +4,7 @@ by date, its counts), the mail list and a mailing's progress per event (fast wit
 100 000 registrations)
 
 Revision ID: e68678fea6ef
-Revises: f8e4851e3378
+Revises: 0e4469bb911c
 Create Date: 2026-12-01 12:32:30.491041
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e68678fea6ef'
-down_revision = 'f8e4851e3378'
+down_revision = '0e4469bb911c'
 branch_labels = None
 depends_on = None
 

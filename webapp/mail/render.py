@@ -37,6 +37,8 @@ def _subject(row: OutboxMessage) -> str:
         MailKind.RESEND_LINK: _("Your personal link: %(title)s", title=title),
         MailKind.EVENT_CANCELLED: _("Cancelled: %(title)s", title=title),
         MailKind.PROGRAMME_CHANGED: _("Programme change: %(title)s", title=title),
+        MailKind.LINKS_REISSUED: _("Your new personal links: %(title)s", title=title),
+        MailKind.CUSTOM: (row.context or {}).get("subject", title),  # the coordinators' own
     }
     return subjects[row.kind]
 
