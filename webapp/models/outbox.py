@@ -28,6 +28,10 @@ class MailKind(enum.Enum):
     EVENT_CANCELLED = "event_cancelled"
     ACCOUNT = "account"  # to a coordinator (Flask-Security: password reset, notices)
     PROGRAMME_CHANGED = "programme_changed"
+    #: A printed copy of a material ordered from the publications page (to the event's
+    #: contact), and its confirmation (to the reader): rendered when queued, like account
+    #: mail (``context`` holds ``to``, ``subject``, ``text``, ``html``).
+    ORDER = "order"
 
 
 class MailStatus(enum.Enum):
