@@ -188,6 +188,12 @@ class Event(db.Model):
         return Venue(self.venue) if self.venue else None
 
     @property
+    def contact_address(self) -> str | None:
+        """Where people write about the event: its contact address, else its first
+        contact with an email (None: nobody)."""
+        return self.contact_email or next((c.email for c in self.contacts if c.email), None)
+
+    @property
     def public_materials(self) -> list[Material]:
         """Materials anyone may open."""
         return [m for m in self.materials if m.is_public]

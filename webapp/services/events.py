@@ -26,7 +26,8 @@ def find_public_event(slug: str) -> Event | None:
     return db.session.scalar(
         select(Event)
         .where(Event.slug == slug, Event.status != EventStatus.DRAFT)
-        .options(selectinload(Event.parts), selectinload(Event.contacts))
+        .options(selectinload(Event.parts), selectinload(Event.contacts),
+                 selectinload(Event.materials))
     )
 
 
