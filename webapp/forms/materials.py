@@ -33,7 +33,7 @@ class MaterialForm(FlaskForm):
                           description=_l("As written, e.g. Länsstyrelsen Stockholm & IOM"))
     year = IntegerField(_l("Year of publication"), validators=[
         Optional(), NumberRange(1000, 2999, _l("Please give a year, e.g. 2017."))])
-    language = SelectField(_l("Language of the material"))
+    language = SelectField(_l("Language of the material"), default="")
     type = SelectField(_l("Type"), default=MaterialType.OTHER.value)
     summary = TextAreaField(_l("Summary"), description=_l("A few sentences, plain text"))
     part = SelectField(_l("Belongs to"), default="")
