@@ -40,13 +40,16 @@ def language_name(code: str) -> str:
         return code
 
 
-def material_href(material: Material, token: str | None = None, via: str = "participant") -> str:
+def material_href(material: Material, token: str | None = None, via: str = "participant",
+                  external: bool = False) -> str:
     """Where a reader opens the material: a public one at its own address (a link's, or
     the file's public download); one for registered participants through the reader's
-    signed link (``via`` the personal page's token or the watch page's)."""
+    signed link (``via`` the personal page's token or the watch page's). ``external``:
+    an absolute address (emails)."""
     if material.is_public:
         if material.url:
             return material.url
-        return url_for("public.material_file", material_id=material.id, name=material.filename)
+        return url_for("public.material_file", material_id=material.id, name=material.filename,
+                       _external=external)
     endpoint = "participant.watch_material" if via == "watch" else "participant.material"
-    return url_for(endpoint, token=token, material_id=material.id)
+    return url_for(endpoint, token=token, material_id=material.id, _external=external)
