@@ -14,6 +14,7 @@ def test_the_recording_notice_lists_the_materials(app, smtp, signup, reference_e
     public = attach_file(reference_event, name="Rapport.pdf", title="The report")
     private = attach_file(reference_event, name="Slides.pdf", title="Slides of Part I",
                           access="registered", authors="Ilona Sekiguchi")
+    public_id, private_id = public.id, private.id  # the drain ends this session
     travel("2021-11-10 12:00")
     signup.post(email="anna@example.org")
     travel("2021-11-18 18:40")
@@ -23,9 +24,9 @@ def test_the_recording_notice_lists_the_materials(app, smtp, signup, reference_e
     html = notice.get_body(("html",)).get_content()
     assert ("Programme of the seminar (in English) (Ministry of Justice, Finland): "
             "https://oikeusministerio.fi/") in text
-    assert f"The report: http://localhost/materials/{public.id}/Rapport.pdf" in text
+    assert f"The report: http://localhost/materials/{public_id}/Rapport.pdf" in text
     personal = re.search(rf"Slides of Part I \(Ilona Sekiguchi\): http://localhost(/p/[^/\s]+"
-                         rf"/materials/{private.id})\n", text)
+                         rf"/materials/{private_id})\n", text)
     assert personal, text
     assert "open through your personal link until Saturday 18 December 2021, 23:59 EET" in text
     assert f'href="http://localhost{personal.group(1)}"' in html
