@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, ValidationError
 
 from webapp.forms.events import local_text
 from webapp.models import Audience, ProgrammePart
@@ -82,6 +82,13 @@ class PartForm(FlaskForm):
                            for key in ("title", "description")}
                 for language in ("en", "sv", "fi")},
         }
+
+    def validate_venue_name(self, field: StringField) -> None:
+        """A venue of its own needs a name (an address or a map alone is not one)."""
+        others = (self.venue_address.data, self.venue_city.data, self.venue_map_url.data)
+        if not (field.data or "").strip() and any((v or "").strip() for v in others):
+            raise ValidationError(_l("Please name the venue, or leave its fields empty for "
+                                     "the event's venue."))
 
     def _venue(self) -> dict | None:
         """The part's own venue as the format writes it; None when every field is empty."""
