@@ -57,8 +57,9 @@ def several_days(start: datetime, end: datetime, zone: str | ZoneInfo) -> bool:
 
 
 def iso(instant: datetime) -> str:
-    """Machine-readable form for ``<time datetime=...>``."""
-    return instant.isoformat()
+    """Machine-readable form for ``<time datetime=...>``, to the second (HTML takes at
+    most three digits of a fraction: an audit entry made at 13:20:49.763549 was invalid)."""
+    return instant.isoformat(timespec="seconds")
 
 
 def countdown(instant: datetime, now: datetime) -> str:
