@@ -29,7 +29,7 @@ from tests.material_files import (
 )
 from webapp.extensions import db
 from webapp.filetypes import detect
-from webapp.models import AuditEntry, Material, MaterialFile
+from webapp.models import AuditEntry, Event, Material, MaterialFile
 from webapp.tokens import make_token
 
 FIELDS = {"title": "Läget 2024", "authors": "Polismyndigheten/Noa", "year": "2024",
@@ -160,7 +160,10 @@ def test_a_file_over_the_limit_is_refused_whether_read_or_not(app, coordinator_c
     assert "The file is larger than 1 MB" in page.split('id="file-file-error"', 1)[1][:200]
     assert "<h1>Materials</h1>" in page, "the editor again, not a bare error page"
     assert htmx.status_code == 413 and 'id="materials-editor"' in htmx.get_data(as_text=True)
-    assert "<h1>" not in htmx.get_data(as_text=True), "the editor alone, for htmx"
+    fragment = htmx.get_data(as_text=True)
+    assert "<h1>" not in fragment, "the editor alone, for htmx"
+    first_notice = fragment.split('class="notice', 1)[1].split("</p>", 1)[0]
+    assert "The file is larger than 1 MB" in first_notice, "what the page script shows"
     assert count(MaterialFile) == 0
 
 
@@ -300,3 +303,23 @@ def test_the_watch_page_lists_the_materials_through_its_own_link(client, make_ev
         page = client.get(f"/watch/{token}").get_data(as_text=True)
         assert f"/watch/{token}/materials/{material.id}" in page
         assert "Programme of the seminar (in English)" in page
+
+
+def test_a_duplicate_copies_the_materials_and_a_deleted_draft_takes_its_files(
+        coordinator_client, make_event):
+    event = make_event()
+    attach_file(event, part=event.parts[2], access="registered", title="Slides of Part III")
+    client = coordinator_client(events=[event])
+    url = f"/manage/events/{event.id}"
+    copied = client.post(f"{url}/duplicate", data={"csrf_token": csrf_of(client, url),
+                                                   "slug": "seminar-2022", "weeks": "52"})
+    assert copied.status_code == 303
+    copy = db.session.scalar(select(Event).where(Event.slug == "seminar-2022"))
+    slides = next(m for m in copy.materials if m.title == "Slides of Part III")
+    assert slides.part is copy.parts[2] and not slides.is_public
+    assert db.session.get(MaterialFile, slides.id).data == PDF
+    assert sorted(m.title for m in copy.materials) == sorted(m.title for m in event.materials)
+    deleted = client.post(f"/manage/events/{copy.id}/delete",
+                          data={"csrf_token": csrf_of(client, f"/manage/events/{copy.id}")})
+    assert deleted.status_code == 303
+    assert count(MaterialFile) == 1, "the original's file stays, the copy's went with it"

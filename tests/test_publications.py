@@ -219,3 +219,17 @@ def test_an_order_reaches_the_contacts_mailbox(app, client, conference, smtp):
     assert by_recipient["konferens@example.org"]["Reply-To"] == "anna@example.org"
     assert "Anna Andersson" in by_recipient["konferens@example.org"].get_body(
         ("plain",)).get_content()
+
+
+def test_the_privacy_purge_forgets_orders_after_the_retention_time(app, client, conference,
+                                                                   runner, travel):
+    material = db.session.scalar(select(Material).where(Material.title == MANUAL))
+    travel("2030-01-10 12:00")
+    assert order(client, material).status_code == 303
+    travel("2030-02-08 12:00")
+    runner.invoke(args=["privacy", "purge"])
+    assert all(row.context for row in orders()), "kept within the retention time"
+    travel("2030-02-10 12:00")
+    assert runner.invoke(args=["privacy", "purge"]).exit_code == 0
+    db.session.expire_all()
+    assert [row.context for row in orders()] == [{}, {}]

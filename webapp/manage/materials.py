@@ -29,10 +29,10 @@ from webapp.services.materials import (
 )
 
 
-def _editor(event, *, file_form=None, link_form=None, status=200, done=None):
+def _editor(event, *, file_form=None, link_form=None, status=200, done=None, file_notice=None):
     """The editor page, or for htmx the editor it includes."""
     return render("manage/materials/_editor.html", "manage/materials/index.html", status=status,
-                  event=event, done=done,
+                  event=event, done=done, file_notice=file_notice,
                   file_form=file_form or FileMaterialForm(event, formdata=None, prefix="file"),
                   link_form=link_form or LinkMaterialForm(event, formdata=None, prefix="link"))
 
@@ -168,4 +168,5 @@ def too_large(error):
     event = event_or_404(args["event_id"])
     form = FileMaterialForm(event, formdata=None, prefix="file")
     form.file.errors = [too_large_message()]
-    return _editor(event, file_form=form, status=413)
+    # htmx does not swap a 413: the page script shows this notice in the form instead.
+    return _editor(event, file_form=form, status=413, file_notice=too_large_message())
