@@ -290,7 +290,7 @@ def smtp(app):
 
 def drain_mail(app):
     """Run ``flask mail drain`` in-process; returns its totals."""
-    from webapp.mail.delivery import drain
+    from webapp.mail.worker import drain
 
     db.session.remove()
     return drain(app)

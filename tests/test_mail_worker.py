@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, insert, select
 
+from tests.conftest import ROOT
 from webapp.extensions import db
 from webapp.mail.outbox import enqueue_for_registrations
 from webapp.models import MailKind, MailStatus, OutboxMessage, Registration, RegistrationKind
-from tests.conftest import ROOT
 
 NOW = datetime(2021, 11, 10, 10, 0, tzinfo=timezone.utc)
 
@@ -128,7 +128,8 @@ def test_a_second_worker_on_sqlite_is_refused(app, smtp):
         first.communicate(timeout=30)
 
 
-def test_three_workers_on_postgresql_send_each_of_2000_messages_exactly_once(app, smtp, reference_event):
+def test_three_workers_on_postgresql_send_each_of_2000_messages_exactly_once(
+        app, smtp, reference_event):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("several workers need PostgreSQL (SKIP LOCKED)")
     add_participants(reference_event, 2000)
@@ -171,3 +172,21 @@ def test_a_niceness_out_of_range_is_refused_by_name(app, runner, value):
     result = runner.invoke(args=["mail", "drain"])
     assert result.exit_code == 1
     assert f"MAIL_WORKER_NICE must be a whole number from 0 to 19, not {value!r}" in result.output
+
+
+def test_a_mail_worker_builds_a_small_app_without_the_web_pages(app):
+    """Several worker processes run at once: each loads no sign-in, no coordinators'
+    pages, no metrics (its emails link only to the public and personal pages)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import sys; from webapp import create_app; a = create_app(worker=True); "
+            "print(sorted(a.blueprints)); print('flask_security' in sys.modules, "
+            "'webapp.manage' in sys.modules, 'pydantic' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    blueprints, loaded = result.stdout.splitlines()
+    assert blueprints == "['errors', 'participant', 'public']"
+    assert loaded == "True False False", "models need Flask-Security's mixins; nothing else"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.conftest import extract
+from tests.conftest import drain_mail, extract
 from webapp.extensions import db
 from webapp.models import Attendance, OutboxMessage, Registration, WatchNetwork
 
@@ -39,7 +39,7 @@ def test_purge_anonymises_after_the_retention_time_and_keeps_numbers(
     assert "of 0 registrations" in again.output
 
 
-def test_participant_deletes_their_registration_and_data(signup, client, travel):
+def test_participant_deletes_their_registration_and_data(app, smtp, signup, client, travel):
     link = signed_up(signup, travel)
     page = client.get(link + "/delete")
     assert "This cannot be undone." in page.get_data(as_text=True)
@@ -50,5 +50,16 @@ def test_participant_deletes_their_registration_and_data(signup, client, travel)
     assert "have been deleted" in client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Registration.id))) == 0
-    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    [last] = db.session.scalars(select(OutboxMessage)).all()
+    assert last.kind.value == "data_deleted", "the pending confirmation went with the rest"
     assert client.get(link).status_code == 404
+    drain_mail(app)
+    [message] = smtp.messages
+    assert message["To"] == "anna@example.org"
+    assert message["Subject"].startswith("Your data is deleted")
+    [calendar] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert calendar.get_param("method") == "CANCEL"
+    assert b"STATUS:CANCELLED" in calendar.get_payload(decode=True)
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, last.id).context == {
+        "subject": message["Subject"]}, "the address is gone once sent"

@@ -15,8 +15,14 @@ from webapp.extensions import babel, csrf, limiter, select_locale
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config_class: type | None = None) -> Flask:
-    """Build the application; ``config_class`` defaults to WEBAPP_ENV's (development)."""
+def create_app(config_class: type | None = None, *, worker: bool | None = None) -> Flask:
+    """Build the application; ``config_class`` defaults to WEBAPP_ENV's (development).
+
+    ``worker``: the app of a mail worker (``flask mail work`` or ``mail drain``, told
+    from the command line when not given), which renders emails and serves no
+    requests: no sign-in, coordinators' pages, health or metrics, so that each of
+    the several worker processes stays small (bench/mail_throughput.py: under 80 MB).
+    """
     from config import CONFIGS
 
     if config_class is None:
@@ -40,15 +46,35 @@ def create_app(config_class: type | None = None) -> Flask:
     from webapp.sessions import SessionInterface
 
     app.session_interface = SessionInterface()
-    _init_extensions(app)
-    _register_blueprints(app)
-    from webapp import security, templating
+    worker = _started_as_mail_worker() if worker is None else worker
+    _init_extensions(app, web=not worker)
+    _register_blueprints(app, web=not worker)
+    from webapp import templating
 
     templating.init_app(app)
-    security.init_app(app)
     from webapp.cli import register_commands
 
     register_commands(app)
+    if not worker:
+        _init_web(app)
+    return app
+
+
+def _started_as_mail_worker() -> bool:
+    """This process is ``flask ... mail work`` or ``mail drain``."""
+    import sys
+
+    args = sys.argv[1:]
+    return (Path(sys.argv[0]).name == "flask" and "mail" in args
+            and bool({"work", "drain"} & set(args[args.index("mail"):])))
+
+
+def _init_web(app: Flask) -> None:
+    """What only the web app needs: security headers, the demo-account check, request
+    logs, health, trusted hosts and metrics."""
+    from webapp import security
+
+    security.init_app(app)
     if app.config.get("REFUSE_DEMO_ACCOUNT"):
         from webapp.accounts import refuse_demo_account
 
@@ -63,10 +89,9 @@ def create_app(config_class: type | None = None) -> Flask:
     health.init_app(app)
     hosts.init_app(app)  # late: its check runs before the other request hooks...
     metrics.init_app(app)  # ...but for the metrics' timer, the very first
-    return app
 
 
-def _init_extensions(app: Flask) -> None:
+def _init_extensions(app: Flask, web: bool = True) -> None:
     """Bind the unbound extensions to ``app``."""
     extensions.db.init_app(app)  # (webapp.db is the unit of work)
     extensions.mail.init_app(app)  # (webapp.mail is the email package)
@@ -78,9 +103,12 @@ def _init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     import webapp.models  # noqa: F401  (the models register with the metadata)
-    from webapp import accounts, secret_keys
+    from webapp import secret_keys
 
-    accounts.init_app(app)  # after CSRFProtect, which Flask-Security looks for
+    if web:
+        from webapp import accounts
+
+        accounts.init_app(app)  # after CSRFProtect, which Flask-Security looks for
     secret_keys.init_app(app)  # after Flask-WTF and Flask-Security are bound
 
 
@@ -93,19 +121,21 @@ def init_migrations(app: Flask) -> None:
         Migrate(app, extensions.db, directory=str(ROOT / "migrations"), render_as_batch=True)
 
 
-def _register_blueprints(app: Flask) -> None:
-    """One blueprint per area."""
+def _register_blueprints(app: Flask, web: bool = True) -> None:
+    """One blueprint per area (a mail worker needs only those its emails link to)."""
     from webapp.errors import bp as errors_bp
-    from webapp.mail.mailbox import bp as mailbox_bp
-    from webapp.manage import bp as manage_bp
     from webapp.participant import bp as participant_bp
     from webapp.public import bp as public_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(participant_bp)
-    app.register_blueprint(mailbox_bp)
-    app.register_blueprint(manage_bp)
+    if web:
+        from webapp.mail.mailbox import bp as mailbox_bp
+        from webapp.manage import bp as manage_bp
+
+        app.register_blueprint(mailbox_bp)
+        app.register_blueprint(manage_bp)
 
 
 @sa_event.listens_for(Engine, "connect")

@@ -54,9 +54,11 @@ def _entry(registration: Registration, part, cancel: bool):
     item.add("location", _("Streamed on the web") if on_web else event.venue)
     item.add("description", part.description)
     contact = next((c for c in event.contacts if c.email), None)
-    if contact is not None:
-        organizer = vCalAddress(f"mailto:{contact.email}")
-        organizer.params["cn"] = contact.name
+    address = event.contact_email or (contact.email if contact else "")
+    if address:
+        organizer = vCalAddress(f"mailto:{address}")
+        if contact is not None and contact.email == address:
+            organizer.params["cn"] = contact.name
         item.add("organizer", organizer)
     if cancel:
         item.add("status", "CANCELLED")

@@ -114,7 +114,7 @@ mail_cli = AppGroup("mail", help="Send the outbox.")
               help="Parallel SMTP connections (default MAIL_CONNECTIONS; 1 on SQLite).")
 def drain_command(connections: int | None) -> None:
     """Enqueue the timed messages that are due, send everything due, then exit."""
-    from webapp.mail.delivery import drain
+    from webapp.mail.worker import drain
 
     app = current_app._get_current_object()
     run_at_niceness(app.config["MAIL_WORKER_NICE"])
@@ -133,7 +133,7 @@ def work_command(connections: int | None) -> None:
     import signal
     import threading
 
-    from webapp.mail.delivery import work
+    from webapp.mail.worker import work
 
     app = current_app._get_current_object()
     niceness = run_at_niceness(app.config["MAIL_WORKER_NICE"])

@@ -10,7 +10,8 @@ from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.mail.render import build_message, mail_context
+from webapp.mail.message import build_message
+from webapp.mail.render import mail_context
 from webapp.models import OutboxMessage
 
 bp = Blueprint("mailbox", __name__, url_prefix="/dev/mail")

@@ -78,7 +78,8 @@ def notify_registration_confirmed(registration: Registration) -> None:
 
 def notify_confirm_email(registration: Registration) -> None:
     """Double opt-in: the link that confirms the address."""
-    enqueue_email(MailKind.CONFIRM_EMAIL, registration, versioned_key("confirm-email", registration))
+    enqueue_email(MailKind.CONFIRM_EMAIL, registration,
+                  versioned_key("confirm-email", registration))
 
 
 def notify_stream_link(registration: Registration) -> None:
@@ -147,6 +148,39 @@ def enqueue_account_email(user, to: str, *, template: str, subject: str, text: s
         context={"to": to, "subject": subject, "text": text, "html": html or ""},
         due_at=now, attempts=0, created_at=now))
     db.session.flush()
+
+
+def notify_data_deleted(registration) -> None:
+    """The person deleted their registration and data: a last email saying so, with the
+    calendar entries cancelled. It is rendered now, in their language, because the
+    registration it would be rendered from is about to go; once sent, the outbox keeps
+    only its subject."""
+    from flask import render_template, url_for
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from webapp.calendar import registration_calendar
+    from webapp.templating import translated
+
+    event = registration.event
+    with force_locale(registration.language or event.language):
+        context = {"event": event, "registration": registration, "zone": event.zone,
+                   "parts": [], "links": {"event": url_for(
+                       "public.event_page", slug=event.slug, _external=True)}}
+        values = {
+            "to": registration.email, "reply_to": event.contact_email,
+            "subject": _("Your data is deleted: %(title)s", title=translated(event, "title")),
+            "text": render_template("email/data_deleted.txt", **context),
+            "html": render_template("email/data_deleted.html", **context),
+        }
+        if registration.is_active and registration.followable_parts:
+            values.update(ics=registration_calendar(registration, cancel=True).decode(),
+                          ics_name=event.slug, ics_method="CANCEL")
+    now = clock.now()
+    db.session.add(OutboxMessage(
+        idempotency_key=f"data-deleted:{registration.id}:{secrets.token_hex(6)}",
+        kind=MailKind.DATA_DELETED, event_id=event.id, status=MailStatus.QUEUED,
+        context=values, due_at=now, attempts=0, created_at=now))
 
 
 def enqueue_rendered_email(kind: MailKind, to: str, *, event, key: str, subject: str,

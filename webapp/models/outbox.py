@@ -26,6 +26,7 @@ class MailKind(enum.Enum):
     CANCELLATION = "cancellation"
     RESEND_LINK = "resend_link"
     EVENT_CANCELLED = "event_cancelled"
+    DATA_DELETED = "data_deleted"  # the last email after a person deleted their data
     ACCOUNT = "account"  # to a coordinator (Flask-Security: password reset, notices)
     PROGRAMME_CHANGED = "programme_changed"
     #: A printed copy of a material ordered from the publications page (to the event's

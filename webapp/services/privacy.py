@@ -50,6 +50,11 @@ def forget_orders(before) -> None:
 
 
 def delete_registration(registration: Registration) -> None:
-    """The participant's own request: the registration and everything about it goes."""
+    """The participant's own request: the registration and everything about it goes,
+    emails still queued for it too; a last email confirms it (and takes the event out
+    of their calendar), rendered now since the registration it names is gone."""
+    from webapp.mail.outbox import notify_data_deleted
+
+    notify_data_deleted(registration)
     db.session.delete(registration)
     db.session.flush()
