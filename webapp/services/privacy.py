@@ -42,7 +42,8 @@ def purge_personal_data() -> int:
 
 def forget_orders(before) -> None:
     """Blank the emails of orders of printed copies queued before ``before``: they hold
-    the reader's name, postal address and email (sent or not by now)."""
+    the reader's name, postal address and email. A sent one keeps only its subject
+    already (the worker sees to that); this empties those that could not be sent."""
     db.session.execute(
         update(OutboxMessage).where(OutboxMessage.kind == MailKind.ORDER,
                                     OutboxMessage.created_at < before)
