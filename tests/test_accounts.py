@@ -128,7 +128,7 @@ def _manage_routes(app):
 
 
 def _fill(path: str, values: dict) -> str:
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
+    return re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
 
 
 def test_every_manage_page_sends_anonymous_visitors_to_sign_in(app, client):

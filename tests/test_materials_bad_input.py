@@ -1,0 +1,69 @@
+"""Arbitrary input to the publications search, the order form and the material routes:
+never a 500, a clear 4xx, and nothing written."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from tests.conftest import ROOT, extract
+from webapp.extensions import db
+from webapp.models import Material, OutboxMessage
+from webapp.services.event_import import import_event, load_event_file
+
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
+text = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(min_codepoint=1, max_codepoint=0x2FFFF,
+                                   exclude_categories=("Cs",)), max_size=300),
+    st.sampled_from(["", " ", "%", "_", "\\", "x" * 5_000, "<script>", "-1", "0", "2016",
+                     "99999999999", "1e999", "report", "manual"]),
+)
+
+
+@pytest.fixture
+def orderable(client):
+    import_event(load_event_file(
+        ROOT / "examples" / "national-conference-trafficking-2024.yaml"))
+    db.session.commit()
+    return db.session.scalars(select(Material).where(Material.orderable)).first()
+
+
+@SETTINGS
+@given(q=text, type=text, year=text, as_htmx=st.booleans())
+def test_any_search_answers_200_or_422(client, orderable, q, type, year, as_htmx):
+    response = client.get("/publications?" + urlencode({"q": q, "type": type, "year": year}),
+                          headers={"HX-Request": "true"} if as_htmx else {})
+    assert response.status_code in {200, 422}
+
+
+@SETTINGS
+@given(data=st.dictionaries(st.sampled_from(["name", "organisation", "address", "copies",
+                                             "email", "website", "unknown"]), text,
+                            max_size=7))
+def test_any_order_is_refused_cleanly_or_sent(client, orderable, data):
+    url = f"/publications/{orderable.id}/order"
+    html = client.get(url).get_data(as_text=True)
+    body = {"csrf_token": extract(r'name="csrf_token" type="hidden" value="([^"]+)"', html),
+            "started": extract(r'name="started" type="hidden" value="([^"]*)"', html), **data}
+    before = db.session.scalar(select(func.count(OutboxMessage.id)))
+    response = client.post(url, data=body)
+    db.session.rollback()
+    after = db.session.scalar(select(func.count(OutboxMessage.id)))
+    assert response.status_code in {303, 400, 413, 422}
+    assert after == before + (2 if response.status_code == 303 else 0)
+
+
+@pytest.mark.parametrize("url", [
+    "/publications/99999999999", "/publications/0", "/materials/99999999999/x.pdf",
+    "/publications/99999999999/order", "/p/x/materials/99999999999",
+    "/watch/x/materials/1", "/materials/1/x.pdf",
+])
+def test_unknown_or_huge_ids_are_404(client, url):
+    assert client.get(url).status_code == 404
