@@ -20,10 +20,10 @@ SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                                            HealthCheck.too_slow])
 text = st.one_of(
     st.text(max_size=40),
-    st.text(alphabet=st.characters(min_codepoint=1, max_codepoint=0x2FFFF,
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2FFFF,
                                    exclude_categories=("Cs",)), max_size=300),
-    st.sampled_from(["", " ", "%", "_", "\\", "x" * 5_000, "<script>", "-1", "0", "2016",
-                     "99999999999", "1e999", "report", "manual"]),
+    st.sampled_from(["", " ", "\x00", "a\x00b", "%", "_", "\\", "x" * 5_000, "<script>",
+                     "-1", "0", "2016", "99999999999", "1e999", "report", "manual"]),
 )
 
 
@@ -67,3 +67,10 @@ def test_any_order_is_refused_cleanly_or_sent(client, orderable, data):
 ])
 def test_unknown_or_huge_ids_are_404(client, url):
     assert client.get(url).status_code == 404
+
+
+def test_a_search_with_a_nul_is_named_at_its_field(client, orderable):
+    response = client.get("/publications?q=a%00b")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "printable characters" in html.split('id="q-error"', 1)[1][:100]

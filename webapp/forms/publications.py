@@ -6,7 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from webapp.forms.antibot import HumanForm
 from webapp.forms.registration import WebRegistrationForm
@@ -38,6 +45,11 @@ class PublicationSearchForm(FlaskForm):
             SelectChoice(t.value, label) for t, label in TYPE_LABELS.items()]
         self.year.choices = [SelectChoice("", _l("All years"))] + [
             SelectChoice(str(year), str(year)) for year in years]
+
+    def validate_q(self, field: SearchField) -> None:
+        """Printable words (PostgreSQL takes no NUL in a query)."""
+        if any(ord(c) < 32 or ord(c) == 127 for c in field.data or ""):
+            raise ValidationError(_l("Please use printable characters only."))
 
     def filters(self) -> dict:
         """The valid criteria (an invalid one is left out: its field says why)."""
@@ -74,8 +86,6 @@ class OrderForm(HumanForm):
         """Lines of printable text."""
         cleaned = (field.data or "").replace("\r\n", "\n")
         if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in cleaned):
-            from wtforms.validators import ValidationError
-
             raise ValidationError(_l("Please use printable characters only."))
         field.data = cleaned
 
