@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.conftest import ROOT, extract
+from tests.conftest import ROOT, csrf_of, extract
+from tests.test_materials import multipart
 from webapp.extensions import db
 from webapp.models import Material, OutboxMessage
 from webapp.services.event_import import import_event, load_event_file
@@ -74,3 +75,44 @@ def test_a_search_with_a_nul_is_named_at_its_field(client, orderable):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "printable characters" in html.split('id="q-error"', 1)[1][:100]
+
+
+@pytest.fixture
+def editor(coordinator_client, make_event):
+    """A signed-in coordinator's client and their event's materials page."""
+    event = make_event()
+    return coordinator_client(events=[event]), f"/manage/events/{event.id}/materials"
+
+
+@SETTINGS
+@given(data=st.dictionaries(st.sampled_from(["title", "url", "authors", "year", "language",
+                                             "type", "summary", "part", "access", "orderable"]),
+                            text, max_size=10))
+def test_any_link_is_added_or_refused_cleanly(editor, data):
+    client, url = editor
+    before = db.session.scalar(select(func.count(Material.id)))
+    body = {"csrf_token": csrf_of(client, url), **{f"link-{k}": v for k, v in data.items()}}
+    response = client.post(f"{url}/link", data=body)
+    db.session.rollback()
+    after = db.session.scalar(select(func.count(Material.id)))
+    assert response.status_code in {303, 413, 422}
+    assert after == before + (1 if response.status_code == 303 else 0)
+
+
+@SETTINGS
+@given(data=st.one_of(st.binary(max_size=3000), st.sampled_from([
+    b"%PDF", b"%PDF-", b"PK\x03\x04", b"PK\x03\x04" + bytes(100),
+    bytes.fromhex("D0CF11E0A1B11AE1") + bytes(600)])), name=text)
+def test_any_file_is_added_or_refused_cleanly(editor, data, name):
+    client, url = editor
+    before = db.session.scalar(select(func.count(Material.id)))
+    response = multipart(client, f"{url}/file", {
+        "csrf_token": csrf_of(client, url), "file-title": "A file", "file-type": "other",
+        "file-access": "public", "file-part": "", "file-language": ""},
+        {"file-file": (data, name)})
+    db.session.rollback()
+    after = db.session.scalar(select(func.count(Material.id)))
+    assert response.status_code in {303, 422}, response.status_code
+    assert after == before + (1 if response.status_code == 303 else 0)
+    if response.status_code == 303:
+        assert data.startswith(b"%PDF-"), "nothing else random is a file we take"
