@@ -171,8 +171,14 @@ class Config:
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 
-    # Request size: no form of ours is anywhere near this.
+    # Request size: no form of ours is anywhere near this, but the upload of a material
+    # (webapp/uploads.py), which takes files up to MATERIAL_MAX_MB.
     MAX_CONTENT_LENGTH = 64 * 1024
+    MATERIAL_MAX_MB = _env_int("MATERIAL_MAX_MB", 25)
+    # How long browsers and caches may keep a public material's file before asking again.
+    MATERIAL_CACHE_SECONDS = _env_int("MATERIAL_CACHE_SECONDS", 3600)
+    # Orders of printed copies from the publications page, per client address.
+    ORDER_RATE_LIMIT = os.environ.get("ORDER_RATE_LIMIT", "5 per hour")
     WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the session
 
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none trusted).
@@ -288,6 +294,7 @@ class TestConfig(Config):
     ) or "sqlite://"
     SIGNUP_MIN_FILL_SECONDS = 0
     SIGNUP_RATE_LIMIT = "1000 per minute"
+    ORDER_RATE_LIMIT = "1000 per minute"
     LOCAL_MAILBOX = True
     MAIL_SERVER = None
     MAIL_WORKER_NICE = 0  # drain runs inside the test process

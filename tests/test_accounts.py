@@ -128,7 +128,7 @@ def _manage_routes(app):
 
 
 def _fill(path: str, values: dict) -> str:
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
+    return re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
 
 
 def test_every_manage_page_sends_anonymous_visitors_to_sign_in(app, client):
@@ -157,7 +157,8 @@ def test_a_coordinator_gets_404_on_every_route_of_an_event_not_theirs(
     assert len(event_routes) >= 12
     for rule in event_routes:
         url = _fill(rule.rule, {"event_id": other.id, "part_id": part.id, "user_id": 1,
-                                "registration_id": 1, "message_id": 1})
+                                "registration_id": 1, "message_id": 1,
+                                "material_id": other.materials[0].id})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, data={"csrf_token": token})
             assert response.status_code == 404, (method, url, response.status_code)

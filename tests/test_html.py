@@ -16,7 +16,10 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT, SignUp, sign_in
+from tests.conftest import ROOT, SignUp, csrf_of, extract, sign_in
+from tests.material_files import attach_file
+from webapp.extensions import db
+from webapp.services.event_import import import_event, load_event_file
 from webapp.tokens import make_token
 
 CHECKERS = ROOT / "tests" / "checkers" / "node_modules"
@@ -129,14 +132,57 @@ def _workspace_pages(client, event) -> dict[str, str]:
     return pages
 
 
+def _material_pages(client, event, public, travel) -> dict[str, str]:
+    """The publications page, a publication, ordering a printed copy, and an event over
+    two days and two venues."""
+    travel("2021-11-10 12:00")
+    pages = {"publications": _get(client, "/publications"),
+             "publications-searched": _get(client, "/publications?q=report&type=report"),
+             "publications-fragment": _get(client, "/publications?q=report", headers=HX),
+             "publications-bad-filter": _get(client, "/publications?year=x", 422),
+             "publication": _get(client, f"/publications/{public.id}")}
+    url = f"/publications/{public.id}/order"
+    pages["order"] = _get(client, url)
+    refused = client.post(url, data={"csrf_token": csrf_of(client, url), "copies": "0",
+                                     "started": extract(r'name="started" type="hidden" '
+                                                        r'value="([^"]*)"', pages["order"])})
+    assert refused.status_code == 422
+    pages["order-errors"] = refused.get_data(as_text=True)
+    pages["order-sent"] = _get(client, f"{url}/sent")
+    vilnius = import_event(load_event_file(ROOT / "examples" / "two-day-seminar-vilnius-2022.yaml"))
+    db.session.commit()
+    pages["event-page-days-and-venues"] = _get(client, f"/events/{vilnius.slug}")
+    return pages
+
+
+def _materials_editor_pages(client, event, material) -> dict[str, str]:
+    """The coordinators' materials editor (signed in already)."""
+    url = f"/manage/events/{event.id}/materials"
+    pages = {"manage-materials": _get(client, url),
+             "manage-material-edit": _get(client, f"{url}/{material.id}/edit")}
+    refused = client.post(f"{url}/link", data={"csrf_token": csrf_of(client, url),
+                                               "link-url": "http://x", "link-title": ""})
+    assert refused.status_code == 422
+    pages["manage-materials-errors"] = refused.get_data(as_text=True)
+    return pages
+
+
 @pytest.fixture
 def every_page(app, client, reference_event, make_registration, make_user, travel):
     """{name: html} for every page type."""
+    reference_event.contact_email = "seminar@example.org"
+    public = attach_file(reference_event, title="The report", type="report", orderable=True,
+                         year=2021, language="en", authors="HEUNI")
+    private = attach_file(reference_event, title="Slides of Part I", type="slides",
+                          access="registered", part=reference_event.parts[0])
     pages = _public_pages(client, reference_event, travel)
+    pages |= _material_pages(client, reference_event, public, travel)
     registration = make_registration(reference_event, name="Anna Virtanen")
     pages |= _participant_pages(client, registration, travel)
     user = make_user("admin@example.org", admin=True, events=[reference_event])
-    pages |= _manage_pages(app, app.test_client(), reference_event, user)
+    manager = app.test_client()
+    pages |= _manage_pages(app, manager, reference_event, user)
+    pages |= _materials_editor_pages(manager, reference_event, private)
     return pages
 
 

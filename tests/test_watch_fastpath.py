@@ -105,13 +105,13 @@ def test_two_participants_served_from_one_cached_page_each_get_only_their_own(
             assert "Secret" not in page and "@example.org" not in page
 
 
-def test_the_cached_event_is_detached_with_only_parts_and_contacts(reference_event,
-                                                                  make_registration):
+def test_the_cached_event_is_detached_with_only_parts_contacts_and_materials(
+        reference_event, make_registration):
     registration = make_registration(reference_event)
     _viewer, event = watch_fastpath.load_for_watch(registration.id)
     state = inspect(event)
     assert state.detached
-    assert not {"parts", "contacts"} & state.unloaded
+    assert not {"parts", "contacts", "materials"} & state.unloaded
     with pytest.raises(DetachedInstanceError):
         event.series  # anything else fails loudly rather than showing stale data
 

@@ -83,8 +83,9 @@ def _init_web(app: Flask) -> None:
 
     install_redaction()
     init_request_logging(app)
-    from webapp import health, hosts, metrics
+    from webapp import health, hosts, metrics, uploads
 
+    uploads.init_app(app)  # before CSRF's check, which reads the body
     health.init_app(app)
     hosts.init_app(app)  # late: its check runs before the other request hooks...
     metrics.init_app(app)  # ...but for the metrics' timer, the very first

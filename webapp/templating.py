@@ -5,6 +5,8 @@ from flask_babel import get_locale
 
 from webapp import clock, timefmt
 from webapp.markdown import render_markdown
+from webapp.materials_view import file_size, language_name, material_href, material_type
+from webapp.programme_days import programme_days
 from webapp.static_urls import static_url
 
 
@@ -15,12 +17,19 @@ def init_app(app: Flask) -> None:
         time_range=timefmt.time_range,
         long_date=timefmt.long_date,
         long_datetime=timefmt.long_datetime,
+        span=timefmt.span,
+        several_days=timefmt.several_days,
+        by_day=programme_days,
+        material_type=material_type,
+        file_size=file_size,
+        language_name=language_name,
         iso=timefmt.iso,
         markdown=render_markdown,
         tr=translated,
         text_language=text_language,
     )
-    app.jinja_env.globals.update(now=clock.now, get_locale=get_locale, static_url=static_url)
+    app.jinja_env.globals.update(now=clock.now, get_locale=get_locale, static_url=static_url,
+                                 material_href=material_href)
 
     @app.before_request
     def remember_language() -> None:

@@ -43,9 +43,23 @@ def long_datetime(instant: datetime, zone: str | ZoneInfo) -> str:
     return f"{long_date(instant, zone)}, {clock_time(instant, zone)}"
 
 
+def span(start: datetime, end: datetime, zone: str | ZoneInfo) -> str:
+    """``Thursday 18 November 2021, 10:00–18:20 EET``; over several days
+    ``Tuesday 10 May 2022, 09:30 CEST – Wednesday 11 May 2022, 16:00 CEST``."""
+    if in_zone(start, zone).date() == in_zone(end, zone).date():
+        return f"{long_date(start, zone)}, {time_range(start, end, zone)}"
+    return f"{long_datetime(start, zone)} – {long_datetime(end, zone)}"
+
+
+def several_days(start: datetime, end: datetime, zone: str | ZoneInfo) -> bool:
+    """``start`` and ``end`` fall on different days in ``zone``."""
+    return in_zone(start, zone).date() != in_zone(end, zone).date()
+
+
 def iso(instant: datetime) -> str:
-    """Machine-readable form for ``<time datetime=...>``."""
-    return instant.isoformat()
+    """Machine-readable form for ``<time datetime=...>``, to the second (HTML takes at
+    most three digits of a fraction: an audit entry made at 13:20:49.763549 was invalid)."""
+    return instant.isoformat(timespec="seconds")
 
 
 def countdown(instant: datetime, now: datetime) -> str:

@@ -16,3 +16,9 @@ def site_host() -> str:
 @lru_cache(maxsize=8)
 def _host_of(url: str) -> str:
     return urlsplit(url).hostname or "localhost"
+
+
+#: A row id in a route: ``<{ID}:material_id>``. Bounded to what the databases' integer
+#: keys hold, so a larger number is a 404 like any unknown id (PostgreSQL refuses to
+#: compare an integer column with a number past 2**31 - 1: that was a 500).
+ID = "int(max=2147483647)"

@@ -11,7 +11,8 @@ little as it can (measured in bench/watch_page.py; targets: 0.4 of a bare Flask
    costs more than the query (175 µs against 37 µs on SQLite); a read inside one costs
    a BEGIN and a ROLLBACK on PostgreSQL. tests/test_watch_fastpath.py holds its result
    to the ORM's.
-2. **The event cache**: the event with its parts and contacts, loaded once per process
+2. **The event cache**: the event with its parts, contacts and materials (never their
+   files' bytes, which are a table of their own), loaded once per process
    and kept until its ``revision`` changes (the viewer read joins the revision in).
 3. **The page cache**: the page is the same for every participant of an event at a
    given moment but for their token; it is rendered once per event revision, state,
@@ -28,8 +29,8 @@ fails when it is broken):
   the mappers, so a new one cannot be forgotten.
 - A cached page holds no CSRF token (the watch templates have no form and no
   ``data-hx-headers``) and nothing of one participant: each gets their own token.
-- The cached event is detached from any session, with only its parts and contacts
-  loaded: a template that reaches for anything else fails loudly
+- The cached event is detached from any session, with only its parts, contacts and
+  materials loaded: a template that reaches for anything else fails loudly
   (``DetachedInstanceError``) rather than showing stale data.
 """
 
@@ -130,7 +131,8 @@ def load_for_watch(registration_id: int) -> tuple[Viewer, Event] | None:
         with Session(db.engine) as own:
             event = own.scalars(
                 select(Event).where(Event.id == event_id)
-                .options(selectinload(Event.parts), selectinload(Event.contacts))
+                .options(selectinload(Event.parts), selectinload(Event.contacts),
+                         selectinload(Event.materials))
             ).one()
         cached = _event_cache[event_id] = (version, event)
     return viewer, cached[1]

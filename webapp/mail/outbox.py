@@ -209,3 +209,17 @@ def notify_custom_message(registrations, batch: str, subject: str, text: str) ->
     so sending the same form twice sends once. Returns how many were queued."""
     return enqueue_for_registrations(MailKind.CUSTOM, f"custom-{batch}", registrations,
                                      context={"subject": subject, "text": text})
+
+
+def enqueue_rendered_email(kind: MailKind, to: str, *, event, key: str, subject: str,
+                           text: str, html: str, reply_to: str | None = None) -> None:
+    """An email rendered when queued, to someone who is not a registration (an order of a
+    printed copy to the event's contact, its confirmation to the reader): sent as it is,
+    like account mail, with ``reply_to`` when given; ``key`` starts its idempotency key."""
+    now = clock.now()
+    db.session.add(OutboxMessage(
+        idempotency_key=f"{key}:{secrets.token_hex(8)}", kind=kind, event_id=event.id,
+        status=MailStatus.QUEUED, due_at=now, attempts=0, created_at=now,
+        context={"to": to, "subject": subject, "text": text, "html": html,
+                 "reply_to": reply_to or ""}))
+    db.session.flush()

@@ -42,6 +42,7 @@ from webapp.manage import (  # noqa: E402,F401
     exports,
     labels,
     mail,
+    materials,
     programme,
     registrations,
     users,

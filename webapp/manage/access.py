@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
-from webapp.models import Event, EventAccess, ProgrammePart
+from webapp.models import Event, EventAccess, Material, ProgrammePart
 
 
 def visible_events():
@@ -25,7 +25,8 @@ def event_or_404(event_id: int) -> Event:
     event one may not manage is not shown to exist)."""
     event = db.session.scalar(
         visible_events().where(Event.id == event_id)
-        .options(selectinload(Event.parts), selectinload(Event.contacts)))
+        .options(selectinload(Event.parts), selectinload(Event.contacts),
+                 selectinload(Event.materials)))
     if event is None:
         abort(404)
     return event
@@ -38,6 +39,15 @@ def part_or_404(event_id: int, part_id: int) -> tuple[Event, ProgrammePart]:
     if part is None:
         abort(404)
     return event, part
+
+
+def material_or_404(event_id: int, material_id: int) -> tuple[Event, Material]:
+    """The event and one of its materials, or 404."""
+    event = event_or_404(event_id)
+    material = next((m for m in event.materials if m.id == material_id), None)
+    if material is None:
+        abort(404)
+    return event, material
 
 
 def admins_only() -> None:

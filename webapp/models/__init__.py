@@ -11,7 +11,9 @@ from webapp.models.events import (
     ProgrammePart,
     RegistrationWindow,
     Series,
+    Venue,
 )
+from webapp.models.materials import Material, MaterialAccess, MaterialFile, MaterialType
 from webapp.models.outbox import MailKind, MailStatus, OutboxMessage, ScheduleMark
 from webapp.models.registrations import (
     Registration,
@@ -33,6 +35,8 @@ NOT_EVENT_CONTENT = {
     "watch_networks": "who watched from where",
     "audit_log": "who changed what: history, not the event as shown",
     "event_access": "which coordinators manage the event",
+    "material_files": "the bytes of an uploaded material, read only to serve it: a new file "
+                      "changes its material's row (size, checksum), which raises the revision",
 }
 
 __all__ = [
@@ -62,4 +66,9 @@ __all__ = [
     "RegistrationWindow",
     "ScheduleMark",
     "Series",
+    "Venue",
+    "Material",
+    "MaterialAccess",
+    "MaterialFile",
+    "MaterialType",
 ]

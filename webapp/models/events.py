@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, false, true
@@ -13,6 +15,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from webapp import clock
 from webapp.extensions import db
 from webapp.models.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from webapp.models.materials import Material
 
 
 def enum_column(enum_class: type[enum.Enum]) -> Enum:
@@ -48,6 +53,20 @@ class RegistrationWindow(enum.Enum):
     OPEN = "open"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Venue:
+    """Where something takes place: a name, and where the name alone is not enough,
+    a street address, a city and a map link."""
+
+    name: str
+    address: str = ""
+    city: str = ""
+    map_url: str | None = None
+
+    def __str__(self) -> str:
+        return ", ".join(v for v in (self.name, self.address, self.city) if v)
 
 
 class EventContent:
@@ -154,11 +173,32 @@ class Event(db.Model):
         order_by="Contact.position",
         cascade="all, delete-orphan",
     )
+    materials: Mapped[list[Material]] = relationship(
+        back_populates="event",
+        order_by="Material.position",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def zone(self) -> ZoneInfo:
         """The event's timezone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def place(self) -> Venue | None:
+        """Where the event takes place on site, as a venue (None: not said)."""
+        return Venue(self.venue) if self.venue else None
+
+    @property
+    def contact_address(self) -> str | None:
+        """Where people write about the event: its contact address, else its first
+        contact with an email (None: nobody)."""
+        return self.contact_email or next((c.email for c in self.contacts if c.email), None)
+
+    @property
+    def public_materials(self) -> list[Material]:
+        """Materials anyone may open."""
+        return [m for m in self.materials if m.is_public]
 
     @property
     def streamed_parts(self) -> list[ProgrammePart]:
@@ -213,13 +253,33 @@ class ProgrammePart(EventContent, db.Model):
     audience: Mapped[Audience] = mapped_column(
         enum_column(Audience), default=Audience.EVERYONE
     )
+    #: Where this part takes place, when not at the event's venue: its name, street
+    #: address, city and a map link ("" / None: the event's venue).
+    venue: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    venue_address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    venue_city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    venue_map_url: Mapped[str | None] = mapped_column(String(1000))
 
     event: Mapped[Event] = relationship(back_populates="parts")
+    materials: Mapped[list[Material]] = relationship(
+        back_populates="part", order_by="Material.position")
 
     @property
     def is_public_stream(self) -> bool:
         """Web participants can follow this part."""
         return self.streamed and self.audience is Audience.EVERYONE
+
+    @property
+    def own_venue(self) -> Venue | None:
+        """The part's own venue, if it names one."""
+        if not self.venue:
+            return None
+        return Venue(self.venue, self.venue_address, self.venue_city, self.venue_map_url)
+
+    @property
+    def place(self) -> Venue | None:
+        """Where the part takes place: its own venue, else the event's."""
+        return self.own_venue or self.event.place
 
 
 class Contact(EventContent, db.Model):

@@ -31,6 +31,10 @@ class MailKind(enum.Enum):
     PROGRAMME_CHANGED = "programme_changed"
     LINKS_REISSUED = "links_reissued"  # a coordinator revoked the old links: the new ones
     CUSTOM = "custom"  # written by a coordinator: subject and text in ``context``
+    #: A printed copy of a material ordered from the publications page (to the event's
+    #: contact), and its confirmation (to the reader): rendered when queued, like account
+    #: mail (``context`` holds ``to``, ``subject``, ``text``, ``html``).
+    ORDER = "order"
 
 
 class MailStatus(enum.Enum):

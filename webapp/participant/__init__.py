@@ -13,4 +13,4 @@ def private(response):
     return response
 
 
-from webapp.participant import routes, watch  # noqa: E402,F401
+from webapp.participant import materials, routes, watch  # noqa: E402,F401

@@ -63,7 +63,7 @@ def _render_event_page(event: Event) -> str:
 @transactional
 def register(slug: str):
     """Sign up as a web participant (full page without JS, the sign-up fragment with HTMX)."""
-    event = get_public_event(slug)
+    event = get_public_event(slug, with_content=False)  # its parts load if needed
     form = WebRegistrationForm()
     try:
         check_registration_open(event)

@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, literal, select
 
 from webapp.extensions import db
 from webapp.mail.outbox import notify_event_cancelled
-from webapp.models import Contact, Event, EventStatus, ProgrammePart
+from webapp.models import Contact, Event, EventStatus, MaterialFile, ProgrammePart
 from webapp.services import DomainError
 from webapp.services.audit import changes_between, record_action, snapshot
 from webapp.services.event_import import assign_event_fields
+from webapp.services.event_materials import copy_materials, part_from_spec, sync_materials
 from webapp.services.event_spec import EventSpec, order_problems
 
 #: The fields of an event the audit log compares before and after an edit.
@@ -62,12 +63,8 @@ def create_event(spec: EventSpec) -> Event:
     """A new draft event from ``spec`` (its programme too, if it has one)."""
     event = Event(slug=spec.slug, status=EventStatus.DRAFT)
     assign_event_fields(event, spec)
-    event.parts = [ProgrammePart(position=i, title=p.title, starts_at=p.starts_at,
-                                 ends_at=p.ends_at, description=p.description,
-                                 speakers=list(p.speakers), streamed=p.streamed,
-                                 recording_url=p.recording_url, audience=p.audience,
-                                 translations=p.stored_translations)
-                   for i, p in enumerate(spec.programme)]
+    event.parts = [part_from_spec(p, i) for i, p in enumerate(spec.programme)]
+    sync_materials(event, spec, {})
     db.session.add(event)
     db.session.flush()
     record_action("event.create", event=event, changes=changes_between(
@@ -134,9 +131,15 @@ def duplicate_event(event: Event, *, slug: str, weeks: int) -> Event:
         position=p.position, title=p.title, starts_at=move(p.starts_at), ends_at=move(p.ends_at),
         description=p.description, speakers=list(p.speakers), streamed=p.streamed,
         recording_url=p.recording_url, audience=p.audience,
-        translations=dict(p.translations or {})) for p in event.parts]
+        translations=dict(p.translations or {}), venue=p.venue, venue_address=p.venue_address,
+        venue_city=p.venue_city, venue_map_url=p.venue_map_url) for p in event.parts]
+    files = copy_materials(event, copy)
     db.session.add(copy)
     db.session.flush()
+    for material, source_id in files:  # the bytes are copied in the database, never loaded
+        db.session.execute(insert(MaterialFile).from_select(
+            ["material_id", "data"], select(literal(material.id), MaterialFile.data)
+            .where(MaterialFile.material_id == source_id)))
     record_action("event.duplicate", event=copy, note=f"from {event.slug}, {weeks} weeks later")
     return copy
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import yaml
 
 from webapp.models import Event
+from webapp.services.event_materials import material_document, venue_document
 from webapp.timefmt import in_zone
 
 _OWN_FIELDS = ("slug", "title", "summary", "description", "language", "timezone", "venue")
@@ -45,11 +46,14 @@ def event_document(event: Event) -> dict:
     document["contacts"] = [
         {key: getattr(c, key) for key in ("name", "role", "phone", "email") if getattr(c, key)}
         for c in event.contacts]
-    document["programme"] = [_part(part, zone) for part in event.parts]
+    document["programme"] = [_part(part, zone, event) for part in event.parts]
+    links = [material_document(m) for m in event.materials if not m.is_file and m.part is None]
+    if links:
+        document["materials"] = links
     return document
 
 
-def _part(part, zone) -> dict:
+def _part(part, zone, event: Event) -> dict:
     data = {"title": part.title, "starts_at": _local(part.starts_at, zone),
             "ends_at": _local(part.ends_at, zone), "streamed": part.streamed,
             "audience": part.audience.value}
@@ -61,11 +65,20 @@ def _part(part, zone) -> dict:
         data["recording_url"] = part.recording_url
     if part.translations:
         data["translations"] = part.translations
+    if part.own_venue is not None:
+        data["venue"] = venue_document(part)
+    links = [material_document(m) for m in event.materials if not m.is_file and m.part is part]
+    if links:
+        data["materials"] = links
     return data
 
 
 def event_yaml(event: Event) -> str:
     """The event as a YAML file (UTF-8 text, fields in the documented order)."""
     header = f"# {event.title}\n# Exported from Webinar Desk; format: docs/event-format.md\n"
+    files = sum(1 for m in event.materials if m.is_file)
+    if files:
+        header += (f"# Not in this file: {files} uploaded material file(s); importing it again "
+                   "keeps them.\n")
     return header + yaml.safe_dump(event_document(event), allow_unicode=True, sort_keys=False,
                                    width=100)

@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Contact, Event, ProgrammePart, Series
+from webapp.models import Contact, Event, Series
+from webapp.services.event_materials import file_places, part_from_spec, sync_materials
 from webapp.services.event_spec import (  # noqa: F401  (the schema, read by importers too)
     LANGUAGES,
     EventImportError,
@@ -136,7 +137,8 @@ def load_event_file(path: str | Path) -> EventSpec:
 
 
 def import_event(spec: EventSpec, *, shift: timedelta | None = None) -> Event:
-    """Create or update the event ``spec.slug``; programme and contacts are replaced.
+    """Create or update the event ``spec.slug``; programme, contacts and links are
+    replaced (uploaded materials stay: see event_materials).
 
     ``shift`` moves every instant by whole days of wall-clock time in the
     event's timezone (used to bring the examples into the future).
@@ -150,17 +152,11 @@ def import_event(spec: EventSpec, *, shift: timedelta | None = None) -> Event:
         return local.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
     event = db.session.scalar(select(Event).where(Event.slug == spec.slug)) or Event(slug=spec.slug)
+    places = file_places(event)
     assign_event_fields(event, spec, at)
     event.status = spec.status
-    event.parts = [
-        ProgrammePart(
-            position=index, title=p.title, starts_at=at(p.starts_at), ends_at=at(p.ends_at),
-            description=p.description, speakers=list(p.speakers), streamed=p.streamed,
-            recording_url=p.recording_url, audience=p.audience,
-            translations=p.stored_translations,
-        )
-        for index, p in enumerate(spec.programme)
-    ]
+    event.parts = [part_from_spec(p, index, at) for index, p in enumerate(spec.programme)]
+    sync_materials(event, spec, places)
     db.session.add(event)
     db.session.flush()
     return event

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from webapp.models import Audience, EventStatus
+from webapp.models import Audience, EventStatus, MaterialAccess, MaterialType
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LANGUAGES = ("en", "sv", "fi")
@@ -56,8 +56,16 @@ def _url(value: str) -> str:
     return value
 
 
+def _language_code(value: str) -> str:
+    if value and not re.match(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", value):
+        raise ValueError("use a language code such as sv, fi, en or ro")
+    return value
+
+
 Slug = Annotated[str, AfterValidator(_slug)]
 Url = Annotated[str, AfterValidator(_url)]
+LanguageCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16),
+                         AfterValidator(_language_code)]
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -130,6 +138,36 @@ def _texts(value: dict) -> dict:
     return out
 
 
+class MaterialFields(_Strict):
+    """A material's description (an uploaded file has nothing more)."""
+
+    title: Title
+    authors: Line = ""
+    year: Annotated[int, Field(ge=1000, le=2999)] | None = None
+    language: LanguageCode = ""
+    type: MaterialType = MaterialType.OTHER
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000),
+                       AfterValidator(_printable)] = ""
+    access: MaterialAccess = MaterialAccess.PUBLIC
+    orderable: bool = False
+
+
+class MaterialSpec(MaterialFields):
+    """A material given as a link: what an event file carries (files are uploaded)."""
+
+    url: Url
+
+
+class VenueSpec(_Strict):
+    """Where a part takes place; written as a name alone or as a mapping."""
+
+    name: Title
+    address: Line = ""
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100),
+                    AfterValidator(_printable)] = ""
+    map_url: Url | None = None
+
+
 class PartSpec(_Strict):
     title: Title
     starts_at: Any
@@ -140,10 +178,21 @@ class PartSpec(_Strict):
     recording_url: Url | None = None
     audience: Audience = Audience.EVERYONE
     translations: dict[Literal[LANGUAGES], PartTexts] = Field(default_factory=dict)
+    venue: VenueSpec | None = None
+    materials: list[MaterialSpec] = Field(default_factory=list, max_length=50)
 
     @property
     def stored_translations(self) -> dict:
         return _texts(self.translations)
+
+    @field_validator("venue", mode="before")
+    @classmethod
+    def _venue_name_alone(cls, value: Any) -> Any:
+        """``venue: Malmö Police`` is the same as ``venue: {name: Malmö Police}``; an
+        empty one means the event's venue."""
+        if isinstance(value, str):
+            return {"name": value} if value.strip() else None
+        return value
 
     @field_validator("starts_at", "ends_at", mode="before")
     @classmethod
@@ -183,6 +232,7 @@ class EventSpec(_Strict):
     series: SeriesSpec | None = None
     contacts: list[ContactSpec] = Field(default_factory=list, max_length=50)
     programme: list[PartSpec] = Field(default_factory=list, max_length=200)
+    materials: list[MaterialSpec] = Field(default_factory=list, max_length=200)
 
     @property
     def stored_translations(self) -> dict:

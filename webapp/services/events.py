@@ -26,7 +26,8 @@ def find_public_event(slug: str, with_content: bool = True) -> Event | None:
     ``with_content``: its parts and contacts loaded in the same go."""
     query = select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT)
     if with_content:
-        query = query.options(selectinload(Event.parts), selectinload(Event.contacts))
+        query = query.options(selectinload(Event.parts), selectinload(Event.contacts),
+                              selectinload(Event.materials))
     return db.session.scalar(query)
 
 

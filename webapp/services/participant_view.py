@@ -8,13 +8,15 @@ from flask import current_app
 
 from webapp import clock
 from webapp.models import EventStatus, Registration, RegistrationKind
+from webapp.services.participant_materials import materials_for
 from webapp.services.watch import WatchState, watch_view
 from webapp.tokens import make_token
 
 
 def participant_view(registration: Registration) -> dict:
     """What the personal page shows: the watch page's state, whether the stream link
-    has come (and the link), when it comes, and whether anything is left to do."""
+    has come (and the link), when it comes, whether anything is left to do, and the
+    materials the participant may open."""
     event, now = registration.event, clock.now()
     view = watch_view(event, now)
     first = event.first_streamed_part
@@ -28,5 +30,5 @@ def participant_view(registration: Registration) -> dict:
         "view": view, "link_at": link_at if on_web else None,
         "watch_token": make_token("watch", registration) if watchable else None,
         "over": event.ends_at <= now or event.status is EventStatus.CANCELLED,
-        "active": active,
+        "active": active, "materials": materials_for(registration, now),
     }

@@ -11,15 +11,25 @@ from sqlalchemy import String, cast, delete, func, literal, select, update
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Event, MailStatus, OutboxMessage, Registration, WatchNetwork
+from webapp.models import (
+    Event,
+    MailKind,
+    MailStatus,
+    OutboxMessage,
+    Registration,
+    WatchNetwork,
+)
 
 ERASED = "personal data erased"
 
 
 def purge_personal_data() -> int:
     """Anonymise the registrations of events whose recording expired (or that ended)
-    longer ago than PRIVACY_RETENTION_DAYS. Returns rows purged."""
+    longer ago than PRIVACY_RETENTION_DAYS. Returns rows purged.
+    Orders of printed copies (their emails, with the reader's address) older than that
+    go too."""
     cutoff = clock.now() - timedelta(days=current_app.config["PRIVACY_RETENTION_DAYS"])
+    forget_orders(cutoff)
     expired = select(Event.id).where(
         func.coalesce(Event.recording_available_until, Event.ends_at) < cutoff)
     targets = select(Registration.id).where(
@@ -50,6 +60,16 @@ def anonymise_registrations(ids: Sequence[int]) -> int:
                        .values(status=MailStatus.SKIPPED, last_error=ERASED)
                        .execution_options(synchronize_session=False))
     return len(ids)
+
+
+def forget_orders(before) -> None:
+    """Blank the emails of orders of printed copies queued before ``before``: they hold
+    the reader's name, postal address and email. A sent one keeps only its subject
+    already (the worker sees to that); this empties those that could not be sent."""
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.kind == MailKind.ORDER,
+                                    OutboxMessage.created_at < before)
+        .values(context={}, last_error=None).execution_options(synchronize_session=False))
 
 
 def delete_registration(registration: Registration) -> None:

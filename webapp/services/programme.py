@@ -19,10 +19,12 @@ from webapp.models import Event, ProgrammePart
 from webapp.services import DomainError
 from webapp.services.audit import changes_between, record_action, snapshot
 from webapp.services.event_editing import InvalidEvent
+from webapp.services.event_materials import assign_venue
 from webapp.services.event_spec import PartSpec, to_utc
 
 PART_FIELDS = ("title", "starts_at", "ends_at", "description", "translations", "speakers",
-               "streamed", "audience", "recording_url", "position")
+               "streamed", "audience", "recording_url", "position", "venue", "venue_address",
+               "venue_city", "venue_map_url")
 
 
 def check_part(event: Event, document: dict, part: ProgrammePart | None = None) -> PartSpec:
@@ -130,6 +132,7 @@ def _assign(part: ProgrammePart, spec: PartSpec) -> None:
     part.speakers, part.streamed = list(spec.speakers), spec.streamed
     part.audience, part.recording_url = spec.audience, spec.recording_url
     part.translations = spec.stored_translations
+    assign_venue(part, spec)
 
 
 def _renumber(event: Event, by_time: ProgrammePart) -> None:
