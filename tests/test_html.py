@@ -84,6 +84,13 @@ def _manage_pages(app, client, event, user) -> dict[str, str]:
     """The coordinators' pages, as an admin sees them."""
     pages = {"sign-in": _get(client, "/manage/login"),
              "forgot-password": _get(client, "/manage/reset")}
+    from tests.conftest import PASSWORD, csrf_of
+
+    halfway = app.test_client()  # the password given, the code not yet
+    asked = halfway.post("/manage/login", data={
+        "email": user.email, "password": PASSWORD, "csrf_token": csrf_of(halfway, "/manage/login")})
+    pages["two-factor-code"] = _get(halfway, asked.location)
+    pages["recovery-code"] = _get(halfway, "/manage/mf-recovery")
     sign_in(app, client, user)
     part = event.parts[0]
     base = f"/manage/events/{event.id}"
@@ -94,6 +101,7 @@ def _manage_pages(app, client, event, user) -> dict[str, str]:
                       ("manage-part-edit", f"{base}/programme/{part.id}/edit"),
                       ("manage-users", "/manage/users"), ("manage-audit", "/manage/audit"),
                       ("change-password", "/manage/change"),
+                      ("recovery-codes", "/manage/mf-recovery-codes"),
                       ("two-factor-setup", "/manage/tf-setup")):
         pages[name] = _get(client, url)
     return pages | _workspace_pages(client, event)
@@ -234,3 +242,42 @@ def test_every_page_type_has_no_serious_accessibility_violation(every_page, brow
                      for v in result["violations"] if v["impact"] in {"serious", "critical"}]
     context.close()
     assert not problems, "\n".join(problems)
+
+
+def _email_pages(app, event, registration) -> dict[str, str]:
+    """The HTML part of every kind of email rendered for a registration."""
+    from webapp.mail.message import build_message
+    from webapp.mail.render import mail_context
+    from webapp.models import MailKind, OutboxMessage
+
+    contexts = {MailKind.REMINDER: {"minutes": 60}, MailKind.EVENT_CANCELLED: {"message": "Ill."},
+                MailKind.CUSTOM: {"subject": "News", "text": "Line one\n\nLine two"},
+                MailKind.PROGRAMME_CHANGED: {
+                    "part_id": event.parts[0].id, "old_starts_at": "2021-11-18T08:00:00+00:00",
+                    "old_ends_at": "2021-11-18T10:45:00+00:00"}}
+    kinds = [k for k in MailKind if k not in {MailKind.ACCOUNT, MailKind.DATA_DELETED,
+                                              MailKind.ORDER}]  # (rendered when queued)
+    pages = {}
+    with mail_context(app):
+        for kind in kinds:
+            row = OutboxMessage(id=1, idempotency_key=f"k:{kind.value}", kind=kind,
+                                registration=registration, event=event,
+                                registration_id=registration.id, event_id=event.id,
+                                context=contexts.get(kind, {}))
+            pages[f"email-{kind.value}"] = build_message(row).html
+    return pages
+
+
+def test_every_email_is_valid_html(app, reference_event, make_registration, tmp_path):
+    _require(VNU.exists(), f"{VNU} is missing (scripts/ensure-checkers)")
+    _require(shutil.which("java") is not None, "java is missing (scripts/ensure-checkers)")
+    registration = make_registration(reference_event, name="Märta <b>Åström</b>")
+    for name, html in _email_pages(app, reference_event, registration).items():
+        (tmp_path / f"{name}.html").write_text(html)
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--format", "json", "--errors-only", "--exit-zero-always",
+         str(tmp_path)], capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    assert len(list(tmp_path.iterdir())) >= 10
+    assert not messages, "\n".join(f"{m['url'].rsplit('/', 1)[-1]}: {m['message']}"
+                                   for m in messages)
