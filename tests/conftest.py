@@ -7,6 +7,7 @@ import json
 import os
 import re
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -117,6 +118,40 @@ def reference_event():
     event = import_event(load_event_file(REFERENCE))
     db.session.commit()
     return event
+
+
+def reference_event_now():
+    """The reference event moved into the future by whole weeks, so that registration
+    is open by the real clock (browsers and servers in other processes see that one)."""
+    from webapp.cli import demo_shift
+
+    spec = load_event_file(REFERENCE)
+    event = import_event(spec, shift=demo_shift(spec.starts_at, ZoneInfo(spec.timezone), 9))
+    db.session.commit()
+    return event
+
+
+@pytest.fixture
+def open_event():
+    """``reference_event_now()``."""
+    return reference_event_now()
+
+
+@contextmanager
+def count_queries():
+    """The SQL statements run inside the block (``with count_queries() as seen:``)."""
+    from sqlalchemy import event as sa_event
+
+    seen: list[str] = []
+
+    def before(connection, cursor, statement, *args):
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", before)
 
 
 # --- factories: a few lines make any event, registration or email a test needs ---

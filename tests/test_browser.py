@@ -5,25 +5,11 @@ Without /usr/bin/chromium they are skipped with the reason; under CI a skip is a
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-import pytest
 from sqlalchemy import select
 
-from tests.conftest import REFERENCE, expect, participant_link, watched
-from webapp.cli import demo_shift
+from tests.conftest import expect, participant_link, watched
 from webapp.extensions import db
 from webapp.models import Registration
-from webapp.services.event_import import import_event, load_event_file
-
-
-@pytest.fixture
-def open_event():
-    """The reference event moved into the future so that registration is open now."""
-    spec = load_event_file(REFERENCE)
-    event = import_event(spec, shift=demo_shift(spec.starts_at, ZoneInfo(spec.timezone), 9))
-    db.session.commit()
-    return event
 
 
 def registrations() -> list[Registration]:

@@ -4,23 +4,7 @@ small-screen Sign up link, and times in the reader's own zone."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-import pytest
-
-from tests.conftest import REFERENCE, expect, watched
-from webapp.cli import demo_shift
-from webapp.extensions import db
-from webapp.services.event_import import import_event, load_event_file
-
-
-@pytest.fixture
-def open_event():
-    """The reference event moved into the future so that registration is open now."""
-    spec = load_event_file(REFERENCE)
-    event = import_event(spec, shift=demo_shift(spec.starts_at, ZoneInfo(spec.timezone), 9))
-    db.session.commit()
-    return event
+from tests.conftest import expect, watched
 
 
 def test_a_refused_htmx_sign_up_shows_its_message_in_the_form(

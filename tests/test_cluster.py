@@ -17,7 +17,6 @@ import threading
 import time
 from dataclasses import dataclass
 from urllib.request import Request, urlopen
-from zoneinfo import ZoneInfo
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -32,12 +31,10 @@ from tests.cluster import (
     site_config,
     wait_for_port,
 )
-from tests.conftest import PASSWORD, REFERENCE, extract
+from tests.conftest import PASSWORD, extract, reference_event_now
 from tests.smtp import free_port
-from webapp.cli import demo_shift
 from webapp.extensions import db
 from webapp.models import Registration
-from webapp.services.event_import import import_event, load_event_file
 from webapp.tokens import make_token
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # this test's own database number
@@ -134,10 +131,7 @@ def open_event(cluster):
     """The reference event moved into the future (registration open by the real clock);
     the rate-limit counts start from nothing."""
     _redis().flushdb()
-    spec = load_event_file(REFERENCE)
-    event = import_event(spec, shift=demo_shift(spec.starts_at, ZoneInfo(spec.timezone), 9))
-    db.session.commit()
-    yield event
+    yield reference_event_now()
     _redis().flushdb()
 
 

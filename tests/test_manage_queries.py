@@ -3,13 +3,11 @@ shows (no N+1): each page is loaded with 3 and with 30 rows and its queries coun
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event as sa_event
 
-from tests.conftest import add_views, sign_in
+from tests.conftest import add_views, count_queries, sign_in
 from webapp.extensions import db
 from webapp.models import (
     MailKind,
@@ -22,21 +20,6 @@ from webapp.models import (
 )
 
 START = datetime(2021, 11, 18, 8, 0, tzinfo=timezone.utc)
-
-
-@contextmanager
-def counted():
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def before(connection, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", before)
 
 
 def populate(event, rows: int) -> list[Registration]:
@@ -98,7 +81,7 @@ def queries_of(app, make_event, make_user, travel, rows: int, email: str) -> dic
     for name, url in pages.items():
         headers = {"HX-Request": "true"} if "htmx" in name else {}
         client.get(url.format(event=event.id), headers=headers)  # warm (first-use caches)
-        with counted() as statements:
+        with count_queries() as statements:
             response = client.get(url.format(event=event.id), headers=headers)
         assert response.status_code == 200, (name, response.status_code)
         counts[name] = len(statements)

@@ -4,31 +4,13 @@ visitor (webapp/page_cache.py): the rules, and the work per request they remove.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event as sa_event
-
-from tests.conftest import SignUp
+from tests.conftest import SignUp, count_queries
 from webapp import page_cache
 from webapp.extensions import db
 from webapp.models import Event, Series
 
 OPEN = "2021-11-10 12:00"
-
-
-@contextmanager
-def count_queries():
-    """The SQL statements run inside the block."""
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", before)
 
 
 def own_values(html: str) -> str:
