@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from webapp import clock, metrics
 from webapp.extensions import db
@@ -87,12 +88,9 @@ def register_web_participant(
     to be confirmed. The confirmation (or confirm-your-address) email is enqueued with it.
     """
     check_registration_open(event)
-    lock_event(event)  # the lock makes the look-up below see every earlier sign-up
-    existing = db.session.scalar(
-        select(Registration).where(
-            Registration.event_id == event.id, Registration.email == email
-        )
-    )
+    if event.web_capacity is not None:
+        lock_event(event)  # counting the places and adding the row: one step
+    existing = _registration_of(event, email)
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
         notify_link_resent(existing)
         return SignUp(existing, already_registered=True)
@@ -101,19 +99,39 @@ def register_web_participant(
     if existing is not None:
         registration = _renew(existing, name=name, organisation=organisation)
     else:
-        registration = Registration(
-            event=event, email=email, name=name, organisation=organisation,
-            kind=RegistrationKind.WEB, status=_first_status(event), consent_at=clock.now(),
-            created_at=clock.now(), language=_reader_language(),
-        )
-        db.session.add(registration)
-        db.session.flush()
+        registration = _new_registration(event, email, name, organisation)
+        if registration is None:  # the same address, a moment earlier, from elsewhere
+            return register_web_participant(event, name=name, email=email,
+                                             organisation=organisation)
     metrics.count_signup()
     if registration.status is RegistrationStatus.PENDING:
         notify_confirm_email(registration)
     else:
         notify_registration_confirmed(registration)
     return SignUp(registration)
+
+
+def _registration_of(event: Event, email: str) -> Registration | None:
+    return db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.email == email))
+
+
+def _new_registration(event: Event, email: str, name: str,
+                      organisation: str) -> Registration | None:
+    """A new web registration, or None when the address is registered by a concurrent
+    sign-up (without a capacity to protect, sign-ups take no lock: the unique index on
+    event and address keeps one row per address)."""
+    registration = Registration(
+        event=event, email=email, name=name, organisation=organisation,
+        kind=RegistrationKind.WEB, status=_first_status(event), consent_at=clock.now(),
+        created_at=clock.now(), language=_reader_language(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except IntegrityError:
+        return None
+    return registration
 
 
 def _first_status(event: Event) -> RegistrationStatus:
