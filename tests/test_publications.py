@@ -137,7 +137,7 @@ def test_an_order_goes_to_the_events_contact_and_is_confirmed_to_the_reader(
     assert (contact["to"], contact["reply_to"]) == ("konferens@example.org", "anna@example.org")
     assert MANUAL in contact["subject"]
     for text in (contact["text"], contact["html"]):
-        assert "Number of copies: 3" in text and "Anna Andersson" in text
+        assert "Antal exemplar: 3" in text and "Anna Andersson" in text  # the event's Swedish
         assert "Box 123" in text and "111 22 Stockholm" in text and "Socialtjänsten" in text
     assert '<html lang="sv">' in contact["html"], "in the event's language"
     assert "Box 123<br>111 22 Stockholm" in contact["html"]
