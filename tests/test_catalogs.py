@@ -29,7 +29,8 @@ def used(tmp_path_factory):
     """The messages the code and templates use now."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     pybabel = Path(sys.executable).parent / "pybabel"
-    subprocess.run([str(pybabel), "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
+    subprocess.run([str(pybabel), "extract", "-F", "babel.cfg", "-k", "_l", "-k",
+                    "lazy_gettext", "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as handle:
         return {message.id for message in read_po(handle) if message.id}
