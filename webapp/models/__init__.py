@@ -12,6 +12,13 @@ from webapp.models.events import (
     RegistrationWindow,
     Series,
 )
+from webapp.models.invitations import (
+    Invitation,
+    InvitationAnswer,
+    InvitationState,
+    SeatRequest,
+    SeatRequestStatus,
+)
 from webapp.models.outbox import MailKind, MailStatus, OutboxMessage, ScheduleMark
 from webapp.models.registrations import (
     Registration,
@@ -32,6 +39,8 @@ NOT_EVENT_CONTENT = {
     "watch_networks": "who watched from where",
     "audit_log": "who changed what: history, not the event as shown",
     "event_access": "which coordinators manage the event",
+    "invitations": "people invited to the event, and their answers",
+    "seat_requests": "people asking for a seat of their own",
 }
 
 __all__ = [
@@ -47,6 +56,11 @@ __all__ = [
     "ViewMode",
     "WatchNetwork",
     "Audience",
+    "Invitation",
+    "InvitationAnswer",
+    "InvitationState",
+    "SeatRequest",
+    "SeatRequestStatus",
     "Contact",
     "Event",
     "EventStatus",

@@ -29,6 +29,10 @@ class MailKind(enum.Enum):
     DATA_DELETED = "data_deleted"  # the last email after a person deleted their data
     ACCOUNT = "account"  # to a coordinator (Flask-Security: password reset, notices)
     PROGRAMME_CHANGED = "programme_changed"
+    # To invited people (no registration: rendered when queued, in the event's language).
+    INVITATION = "invitation"
+    INVITATION_REMINDER = "invitation_reminder"
+    SEAT_REFUSED = "seat_refused"  # a forwarded invitation's reader gets no seat
 
 
 class MailStatus(enum.Enum):
