@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
         time_range=timefmt.time_range,
         long_date=timefmt.long_date,
         long_datetime=timefmt.long_datetime,
+        short_datetime=timefmt.short_datetime,
         iso=timefmt.iso,
         markdown=render_markdown,
         tr=translated,

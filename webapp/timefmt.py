@@ -43,6 +43,11 @@ def long_datetime(instant: datetime, zone: str | ZoneInfo) -> str:
     return f"{long_date(instant, zone)}, {clock_time(instant, zone)}"
 
 
+def short_datetime(instant: datetime, zone: str | ZoneInfo) -> str:
+    """``2021-11-12 14:03`` in ``zone``: compact, for coordinators' tables."""
+    return f"{in_zone(instant, zone):%Y-%m-%d %H:%M}"
+
+
 def iso(instant: datetime) -> str:
     """Machine-readable form for ``<time datetime=...>``."""
     return instant.isoformat()

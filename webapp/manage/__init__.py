@@ -1,6 +1,7 @@
 """The coordinators' area under /manage/: everything here is behind sign-in.
 
-One module per noun (events, programme, users, audit). Anonymous requests are sent
+One module per noun (events, programme, invitations, seat requests, check-in,
+users, audit). Anonymous requests are sent
 to sign in (401 for htmx); a coordinator sees only the events an admin gave them,
 and gets 404 for any other (see ``access``).
 """
@@ -33,4 +34,11 @@ def private(response):
     return response
 
 
-from webapp.manage import audit, events, programme, users  # noqa: E402,F401
+from webapp.manage import (  # noqa: E402,F401
+    audit,
+    events,
+    invitations,
+    programme,
+    seat_requests,
+    users,
+)

@@ -9,18 +9,28 @@ from sqlalchemy import String, cast, delete, func, literal, select, update
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Event, OutboxMessage, Registration, WatchNetwork
+from webapp.models import (
+    Event,
+    Invitation,
+    OutboxMessage,
+    Registration,
+    SeatRequest,
+    WatchNetwork,
+)
 
 
 def purge_personal_data() -> int:
     """Anonymise the registrations of events whose recording expired (or that ended)
     longer ago than PRIVACY_RETENTION_DAYS. Attendance rows stay (numbers), names,
-    addresses, organisations, network hashes and SMTP answers go. Returns rows purged."""
+    addresses, organisations, network hashes and SMTP answers go; invitations and
+    requests for a seat go whole. Returns the registrations purged."""
     cutoff = clock.now() - timedelta(days=current_app.config["PRIVACY_RETENTION_DAYS"])
     expired = select(Event.id).where(
         func.coalesce(Event.recording_available_until, Event.ends_at) < cutoff)
     targets = select(Registration.id).where(
         Registration.event_id.in_(expired), Registration.purged_at.is_(None))
+    for model in (SeatRequest, Invitation):  # invited people and who asked: all personal
+        db.session.execute(delete(model).where(model.event_id.in_(expired)))
     ids = db.session.scalars(targets).all()
     if not ids:
         return 0
@@ -39,10 +49,14 @@ def purge_personal_data() -> int:
 
 def delete_registration(registration: Registration) -> None:
     """The participant's own request: the registration and everything about it goes,
-    emails still queued for it too; a last email confirms it (and takes the event out
-    of their calendar), rendered now since the registration it names is gone."""
+    emails still queued for it too, and the invitation (and requests for a seat) that
+    named the address; a last email confirms it (and takes the event out of their
+    calendar), rendered now since the registration it names is gone."""
     from webapp.mail.outbox import notify_data_deleted
 
     notify_data_deleted(registration)
+    for model in (SeatRequest, Invitation):
+        db.session.execute(delete(model).where(model.event_id == registration.event_id,
+                                               model.email == registration.email))
     db.session.delete(registration)
     db.session.flush()
