@@ -36,6 +36,7 @@ def private(response):
 
 from webapp.manage import (  # noqa: E402,F401
     audit,
+    checkin,
     events,
     invitations,
     programme,
