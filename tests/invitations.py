@@ -88,10 +88,18 @@ def link(invitation: Invitation) -> str:
     return f"/i/{make_token('invitation', invitation)}"
 
 
+PREFIXES = {"accept": "answer", "web": "answer", "decline": "decline", "seat": "seat"}
+
+
 def answer(client, invitation: Invitation, what: str, **data):
-    """POST an answer (accept, web, decline, seat) from the invitee's page."""
+    """POST an answer (accept, web, decline, seat) from the invitee's page, its
+    fields named as that page's form names them (``seat-email``)."""
     page = link(invitation)
-    return post(client, f"{page}/{what}", data, form_url=page)
+    prefix = PREFIXES[what]
+    html = client.get(page).get_data(as_text=True)
+    token = extract(r'"X-CSRFToken": "([^"]*)"', html)
+    fields = {f"{prefix}-{key}": value for key, value in data.items()}
+    return client.post(f"{page}/{what}", data={f"{prefix}-csrf_token": token, **fields})
 
 
 def outbox_rows(kind=None) -> list[OutboxMessage]:

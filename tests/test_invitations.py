@@ -625,10 +625,10 @@ def test_forty_invitees_accept_at_once_for_the_last_ten_seats(
 
     def accept(n: int) -> None:
         invitee = app.test_client()  # its own session; no connection held at the barrier
-        token = extract(r'name="csrf_token"[^>]*? value="([^"]+)"',
+        token = extract(r'name="answer-csrf_token"[^>]*? value="([^"]+)"',
                         invitee.get(links[n]).get_data(as_text=True))
         barrier.wait()
-        response = invitee.post(f"{links[n]}/accept", data={"csrf_token": token})
+        response = invitee.post(f"{links[n]}/accept", data={"answer-csrf_token": token})
         results[n] = (response.status_code, text_of(response.get_data(as_text=True)))
 
     threads = [threading.Thread(target=accept, args=(n,)) for n in range(40)]

@@ -59,9 +59,9 @@ def masked(address: str) -> str:
 def _page(invitation: Invitation, token: str, *, status: int = 200, **context):
     """The invitation as it stands: the event, to whom, the answer, what can be done."""
     event = invitation.event
-    context.setdefault("answer_form", AnswerForm(formdata=None))
-    context.setdefault("decline_form", DeclineForm(formdata=None))
-    context.setdefault("seat_form", SeatRequestForm(formdata=None))
+    context.setdefault("answer_form", AnswerForm(formdata=None, prefix="answer"))
+    context.setdefault("decline_form", DeclineForm(formdata=None, prefix="decline"))
+    context.setdefault("seat_form", SeatRequestForm(formdata=None, prefix="seat"))
     return render_template(
         "participant/invitation.html", invitation=invitation, event=event, token=token,
         email=masked(invitation.email), open=rsvp_open(event), closes_at=rsvp_closes_at(event),
@@ -95,7 +95,7 @@ def _answer(token: str, action, done: str, form_name: str, form):
 @transactional
 def invitation_accept(token: str):
     """Attend on site: a seat, and a confirmation with the calendar of every part."""
-    form = AnswerForm()
+    form = AnswerForm(prefix="answer")
     return _answer(token, lambda i: accept_invitation(i, name=form.name.data or ""),
                    _("Thank you: your seat is booked. A confirmation with a calendar file "
                      "is on its way to you."), "answer_form", form)
@@ -105,7 +105,7 @@ def invitation_accept(token: str):
 @transactional
 def invitation_web(token: str):
     """Follow on the web instead: a web registration and its stream-link email."""
-    form = AnswerForm()
+    form = AnswerForm(prefix="answer")
     return _answer(token, lambda i: follow_on_web(i, name=form.name.data or ""),
                    _("Thank you: you are registered to follow on the web. Your personal link "
                      "to the stream comes by email."), "answer_form", form)
@@ -115,7 +115,7 @@ def invitation_web(token: str):
 @transactional
 def invitation_decline(token: str):
     """Not coming (with an optional message to the organisers)."""
-    form = DeclineForm()
+    form = DeclineForm(prefix="decline")
     return _answer(token, lambda i: decline_invitation(i, message=form.message.data or ""),
                    _("Thank you for letting us know. You can change your answer until the "
                      "deadline."), "decline_form", form)
@@ -127,7 +127,7 @@ def invitation_decline(token: str):
 def invitation_seat(token: str):
     """A forwarded invitation's reader asks for a seat of their own: the same answer
     whatever the address."""
-    form = SeatRequestForm()
+    form = SeatRequestForm(prefix="seat")
     return _answer(token, lambda i: ask_for_seat(i, **form.person()),
                    _("Thank you. Your request is passed on to the organisers, who will answer "
                      "you by email."), "seat_form", form)
