@@ -71,6 +71,9 @@ def test_search_works_as_a_plain_get_form_and_as_a_fragment(door, event, people)
     assert "Matti Mäkinen" in fragment and "Anna" not in fragment
     assert "Poliisihallitus" in door.get(url(event) + "?q=matti%40", headers=HX).get_data(
         as_text=True), "by address too"
+    for search in ("%C3%A5sa", "%C3%96BERG", "J%C3%A4mst%C3%A4lld"):  # åsa, ÖBERG, Jämställd
+        found = door.get(url(event) + f"?q={search}", headers=HX).get_data(as_text=True)
+        assert "Åsa Öberg" in found and "Matti" not in found, search
     nobody = text_of(door.get(url(event) + "?q=zz", headers=HX).get_data(as_text=True))
     assert "Nobody expected on site matches “zz”." in nobody
 

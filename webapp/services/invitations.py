@@ -38,7 +38,8 @@ def invitation_rows(event: Event) -> list[Invitation]:
         OutboxMessage.kind)
     return list(db.session.scalars(
         select(Invitation).where(Invitation.event_id == event.id).options(message)
-        .order_by(func.lower(Invitation.name), Invitation.email)))
+        .order_by(func.lower(func.coalesce(func.nullif(Invitation.name, ""), Invitation.email)),
+                  Invitation.email)))
 
 
 def state_counts(invitations: list[Invitation]) -> Counter:
