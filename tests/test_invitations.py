@@ -357,6 +357,13 @@ def test_accepting_books_a_seat_with_a_confirmation_and_the_calendar_of_every_pa
 
     assert places_left(db.session.get(Event, event_id), RegistrationKind.ON_SITE) == 10, \
         "the seat is free again"
+    table = text_of(coordinator.get(f"/manage/events/{event_id}/invitations").get_data(
+        as_text=True))
+    assert "Accepted, then cancelled" in table and "0 accepted" in table
+    page = invitee.get(link(invitation)).get_data(as_text=True)
+    assert "You cancelled your registration." in text_of(page) and "I attend on site" in page
+    assert answer(invitee, invitation, "accept").status_code == 303, "and back again"
+    assert registration_of("anna@heuni.fi").is_active
 
 
 def test_a_get_never_answers_and_posts_need_the_csrf_token(app, coordinator, event):
@@ -645,3 +652,34 @@ def test_forty_invitees_accept_at_once_for_the_last_ten_seats(
         Registration.event_id == event.id, Registration.kind == RegistrationKind.ON_SITE,
         Registration.status == RegistrationStatus.REGISTERED)) == 12
     assert [i.answer for i in invitations(event)].count(InvitationAnswer.ACCEPTED) == 10
+
+
+def test_invitations_are_written_in_the_events_language(app, smtp, coordinator_client,
+                                                        make_event, travel):
+    travel(OPEN)
+    event = make_event(slug="pa-svenska", language="sv", rsvp_closes_at="2021-11-15")
+    client = coordinator_client(events=[event])
+    invite(client, event, "Åsa Öberg <asa@example.se>", send=False)
+    [invitation] = invitations(event)
+    post(client, f"{base(event)}/{invitation.id}/send", form_url=base(event),
+         headers={"Accept-Language": "fi"})  # the coordinator reads the site in Finnish
+    drain_mail(app)
+    [message] = smtp.to("asa@example.se")
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Hej Åsa Öberg," in text and "måndag 15 november 2021" in text
+
+
+def test_invitations_and_requests_for_a_seat_go_after_the_retention_time(
+        app, coordinator, event, travel):
+    from webapp.services.privacy import purge_personal_data
+
+    invite(coordinator, event, "Anna <anna@x.fi>")
+    answer(app.test_client(), invitations()[0], "seat", name="Bo", email="bo@y.se", consent="y")
+    travel("2022-01-10 12:00")  # the recording expired on 18 Dec, 30 days of retention
+    purge_personal_data()
+    db.session.commit()
+    assert len(invitations()) == 1, "not yet"
+    travel("2022-01-20 12:00")
+    purge_personal_data()
+    db.session.commit()
+    assert invitations() == [] and db.session.scalar(select(func.count(SeatRequest.id))) == 0

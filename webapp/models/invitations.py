@@ -36,6 +36,7 @@ class InvitationState(enum.Enum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     WEB = "web"
+    CANCELLED = "cancelled"  # accepted (or chose the web), then cancelled the registration
     REVOKED = "revoked"
 
 
@@ -94,6 +95,8 @@ class Invitation(db.Model):
         if self.revoked_at is not None:
             return InvitationState.REVOKED
         if self.answer is not None:
+            if self.registration_cancelled:
+                return InvitationState.CANCELLED
             return InvitationState(self.answer.value)
         if self.opened_at is not None:
             return InvitationState.OPENED
@@ -105,6 +108,13 @@ class Invitation(db.Model):
         if message.status is MailStatus.SENT:
             return InvitationState.SENT
         return InvitationState.FAILED
+
+    @property
+    def registration_cancelled(self) -> bool:
+        """Accepted (or chose the web), and the registration that made was cancelled
+        since (from the participant's page, or by coordinators)."""
+        return (self.answer in (InvitationAnswer.ACCEPTED, InvitationAnswer.WEB)
+                and self.registration is not None and not self.registration.is_active)
 
     @property
     def in_flight(self) -> bool:

@@ -24,6 +24,7 @@ from webapp.models import (
     InvitationAnswer,
     MailStatus,
     OutboxMessage,
+    Registration,
 )
 from webapp.services import DomainError
 from webapp.services.audit import record_action
@@ -36,8 +37,10 @@ def invitation_rows(event: Event) -> list[Invitation]:
     message = joinedload(Invitation.last_message).load_only(
         OutboxMessage.status, OutboxMessage.last_error, OutboxMessage.sent_at,
         OutboxMessage.kind)
+    registration = joinedload(Invitation.registration).load_only(Registration.status)
     return list(db.session.scalars(
-        select(Invitation).where(Invitation.event_id == event.id).options(message)
+        select(Invitation).where(Invitation.event_id == event.id)
+        .options(message, registration)
         .order_by(func.lower(func.coalesce(func.nullif(Invitation.name, ""), Invitation.email)),
                   Invitation.email)))
 
