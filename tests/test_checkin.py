@@ -150,3 +150,26 @@ def test_the_check_in_list_is_one_query_whatever_its_length(door, event, make_re
     with counted_queries() as count:
         door.get(url(event) + "?q=person", headers=HX)
     assert count[0] <= few
+
+
+def test_arrivals_are_not_stream_viewers_and_count_as_following_live(
+        app, smtp, door, event, people, make_registration, travel, client):
+    from tests.conftest import drain_mail
+    from webapp.metrics import DatabaseMetrics
+    from webapp.tokens import make_token
+
+    web = [make_registration(event, email=f"web{n}@example.org") for n in range(2)]
+    post(door, url(event, people[0].id, "arrived"), form_url=url(event))
+    viewers = {m.name: m.samples[0].value for m in DatabaseMetrics().collect()
+               if m.name == "webinar_desk_watch_viewers"}
+    assert viewers == {"webinar_desk_watch_viewers": 0}, "nobody watches the stream yet"
+    travel("2021-11-18 10:30")
+    client.get(f"/watch/{make_token('watch', web[0])}")
+    travel("2021-11-18 18:40")
+    drain_mail(app)
+    notice = {m["To"]: m.get_body(preferencelist=("plain",)).get_content()
+              for m in smtp.messages if m["Subject"].startswith("The recording")}
+    assert "Thank you for following" in notice["web0@example.org"]
+    assert "Thank you for following" in notice["asa@example.se"], "in the room"
+    assert "You did not get to follow" in notice["web1@example.org"]
+    assert "You did not get to follow" in notice["matti@example.fi"], "did not come"
