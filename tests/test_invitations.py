@@ -318,6 +318,9 @@ def test_answers_given_by_phone_are_recorded_with_a_note(app, coordinator, event
                     {f"answer-{bo.id}-answer": "declined", f"answer-{bo.id}-note": "x" * 1001},
                     form_url=base(event))
     assert too_long.status_code == 422 and invitation_of("bo@y.se").answer is None
+    shown = too_long.get_data(as_text=True)
+    assert "Field cannot be longer than 1000 characters." in text_of(shown)
+    assert shown.count("<details open>") == 1, "the form in error is open, the others not"
 
 
 # --- the invitee's answers ---------------------------------------------------------
