@@ -158,7 +158,8 @@ def test_a_coordinator_gets_404_on_every_route_of_an_event_not_theirs(
     for rule in event_routes:
         url = _fill(rule.rule, {"event_id": other.id, "part_id": part.id, "user_id": 1,
                                 "registration_id": 1, "message_id": 1,
-                                "material_id": other.materials[0].id})
+                                "material_id": other.materials[0].id,
+                                "invitation_id": 1, "request_id": 1})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, data={"csrf_token": token})
             assert response.status_code == 404, (method, url, response.status_code)

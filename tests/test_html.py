@@ -175,6 +175,53 @@ def _materials_editor_pages(client, event, material) -> dict[str, str]:
     return pages
 
 
+def _invitation_pages(app, event, user, travel) -> dict[str, str]:
+    """The invitations (with a preview), the invitee's page in its states, and the
+    check-in page with its fragments."""
+    from datetime import datetime, timezone
+
+    from tests.invitations import answer, invitations, invite, link, post, preview
+
+    travel("2021-11-10 12:00")
+    event.rsvp_closes_at = datetime(2021, 11, 15, 21, 59, 59, tzinfo=timezone.utc)
+    event.onsite_capacity = 2
+    db.session.commit()
+    coordinator, invitee = app.test_client(), app.test_client()
+    sign_in(app, coordinator, user)
+    base = f"/manage/events/{event.id}"
+    invite(coordinator, event, "Anna Virtanen <anna@heuni.fi>, HEUNI\nBo Ek <bo@polisen.se>\n"
+                               "matti@example.fi\nÅsa Öberg, asa@example.se")
+    anna, bo, matti, asa = invitations(event)
+    pages = {"invitation": _get(invitee, link(anna))}
+    errors = answer(invitee, anna, "seat", name="", email="x")
+    assert errors.status_code == 422
+    pages["invitation-seat-errors"] = errors.get_data(as_text=True)
+    answer(invitee, anna, "accept")
+    pages["invitation-accepted"] = _get(invitee, link(anna))
+    answer(invitee, bo, "decline", message="Sorry, not this time.")
+    pages["invitation-declined"] = _get(invitee, link(bo))
+    answer(invitee, asa, "seat", name="Cecilia Ek", email="cecilia@example.se", consent="y")
+    event.onsite_capacity = 1
+    db.session.commit()
+    pages["invitation-no-seats"] = _get(invitee, link(matti))
+    pages["manage-invitations"] = _get(coordinator, f"{base}/invitations")
+    pages["manage-invitations-status"] = _get(coordinator, f"{base}/invitations/status",
+                                              headers=HX)
+    shown = preview(coordinator, event, "Anna <anna@heuni.fi>\nno address\nNew <new@x.fi>")
+    pages["manage-invitations-preview"] = shown.get_data(as_text=True)
+    pages["manage-checkin"] = _get(coordinator, f"{base}/checkin")
+    pages["manage-checkin-fragment"] = _get(coordinator, f"{base}/checkin?q=anna", headers=HX)
+    tapped = post(coordinator, f"{base}/checkin/{anna.registration_id}/arrived",
+                  form_url=f"{base}/checkin", headers=HX).get_data(as_text=True)
+    pages["manage-checkin-tapped"] = re.sub(r"(?s)(<li.*</li>)", r"<ul>\1</ul>", tapped)
+    gone = link(bo)
+    post(coordinator, f"{base}/invitations/{bo.id}/revoke", form_url=f"{base}/invitations")
+    pages["invitation-gone"] = _get(invitee, gone, 410)
+    travel("2021-11-16 12:00")
+    pages["invitation-closed"] = _get(invitee, link(matti))
+    return pages
+
+
 @pytest.fixture
 def every_page(app, client, reference_event, make_registration, make_user, travel):
     """{name: html} for every page type."""
@@ -191,6 +238,8 @@ def every_page(app, client, reference_event, make_registration, make_user, trave
     manager = app.test_client()
     pages |= _manage_pages(app, manager, reference_event, user)
     pages |= _materials_editor_pages(manager, reference_event, private)
+    other = make_user("coordinator@example.org", events=[reference_event])  # (its own TOTP)
+    pages |= _invitation_pages(app, reference_event, other, travel)
     return pages
 
 
@@ -255,8 +304,9 @@ def _email_pages(app, event, registration) -> dict[str, str]:
                 MailKind.PROGRAMME_CHANGED: {
                     "part_id": event.parts[0].id, "old_starts_at": "2021-11-18T08:00:00+00:00",
                     "old_ends_at": "2021-11-18T10:45:00+00:00"}}
-    kinds = [k for k in MailKind if k not in {MailKind.ACCOUNT, MailKind.DATA_DELETED,
-                                              MailKind.ORDER}]  # (rendered when queued)
+    prebuilt = {"account", "data_deleted", "order", "invitation", "invitation_reminder",
+                "seat_refused"}  # rendered when queued (checked with their pages)
+    kinds = [k for k in MailKind if k.value not in prebuilt]
     pages = {}
     with mail_context(app):
         for kind in kinds:

@@ -140,10 +140,15 @@ def _register_blueprints(app: Flask, web: bool = True) -> None:
 
 @sa_event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite: WAL mode, foreign keys enforced, wait for the writer instead of failing."""
+    """SQLite: WAL mode, foreign keys enforced, wait for the writer instead of failing;
+    lower() folds every letter, as PostgreSQL's does (SQLite's own folds A-Z only: a
+    search for "åsa" would miss "Åsa")."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function(
+            "lower", 1, lambda text: text.lower() if isinstance(text, str) else text,
+            deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")

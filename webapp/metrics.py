@@ -103,7 +103,7 @@ class DatabaseMetrics:
         return []  # registering must not query
 
     def collect(self):
-        from webapp.models import Attendance, MailStatus, OutboxMessage
+        from webapp.models import Attendance, MailStatus, OutboxMessage, ViewMode
 
         now = clock.now()
         rows = db.session.execute(
@@ -122,7 +122,8 @@ class DatabaseMetrics:
                                 value=(now - oldest).total_seconds() if oldest else 0)
         since = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
         viewers = db.session.scalar(select(func.count(distinct(Attendance.registration_id)))
-                                    .where(Attendance.minute >= since))
+                                    .where(Attendance.minute >= since,
+                                           Attendance.mode != ViewMode.ON_SITE))
         yield GaugeMetricFamily("webinar_desk_watch_viewers",
                                 "Registrations on the watch page this minute or the last.",
                                 value=viewers or 0)

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         material_type=material_type,
         file_size=file_size,
         language_name=language_name,
+        short_datetime=timefmt.short_datetime,
         iso=timefmt.iso,
         markdown=render_markdown,
         tr=translated,

@@ -56,6 +56,11 @@ def several_days(start: datetime, end: datetime, zone: str | ZoneInfo) -> bool:
     return in_zone(start, zone).date() != in_zone(end, zone).date()
 
 
+def short_datetime(instant: datetime, zone: str | ZoneInfo) -> str:
+    """``2021-11-12 14:03`` in ``zone``: compact, for coordinators' tables."""
+    return f"{in_zone(instant, zone):%Y-%m-%d %H:%M}"
+
+
 def iso(instant: datetime) -> str:
     """Machine-readable form for ``<time datetime=...>``, to the second (HTML takes at
     most three digits of a fraction: an audit entry made at 13:20:49.763549 was invalid)."""

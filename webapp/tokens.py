@@ -1,8 +1,8 @@
 """Signed links: one registry of purposes, read by the pages, the emails and the logs.
 
-A token names a row (a registration) by its id and the token version it was
-made for, signed with the application's secret (read with SECRET_KEY_FALLBACKS too:
-webapp/secret_keys.py) and the purpose's own salt
+A token names a row (a registration, or for invitations an invitation) by its id
+and the token version it was made for, signed with the application's secret (read
+with SECRET_KEY_FALLBACKS too: webapp/secret_keys.py) and the purpose's own salt
 (itsdangerous; signatures compared in constant time). An id alone opens nothing,
 and bumping the row's ``token_version`` revokes every link made before.
 
@@ -20,7 +20,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from webapp.extensions import db
-from webapp.models import Registration
+from webapp.models import Invitation, Registration
 from webapp.secret_keys import signing_keys
 
 
@@ -33,6 +33,8 @@ class Purpose:
     endpoint: str
     #: Paths below which the token appears, e.g. ``/p/``: removed from logs.
     path_prefix: str
+    #: The kind of row a token names (by id and token version).
+    model: type = Registration
 
     @property
     def salt(self) -> str:
@@ -44,6 +46,7 @@ PURPOSES: dict[str, Purpose] = {purpose.name: purpose for purpose in (
     Purpose("participant", "participant.home", "/p/"),
     Purpose("watch", "participant.watch", "/watch/"),
     Purpose("confirm-email", "participant.confirm_email", "/confirm/"),
+    Purpose("invitation", "participant.invitation", "/i/", Invitation),
 )}
 
 
@@ -77,8 +80,9 @@ def _serializer(purpose: str) -> URLSafeSerializer:
     return _serializer_for(signing_keys(current_app.config), purpose)
 
 
-def make_token(purpose: str, registration: Registration) -> str:
-    """A signed token for ``registration`` at its current token version."""
+def make_token(purpose: str, registration: Registration | Invitation) -> str:
+    """A signed token for ``registration`` (or the purpose's row) at its current token
+    version."""
     return _serializer(purpose).dumps([registration.id, registration.token_version])
 
 
@@ -99,12 +103,13 @@ def read_payload(purpose: str, token: str) -> tuple[int, int] | None:
     return payload[0], payload[1]
 
 
-def read_token(purpose: str, token: str) -> Registration | None:
-    """The registration a token names, or None if tampered, foreign or revoked."""
+def read_token(purpose: str, token: str):
+    """The registration (or the purpose's row) a token names, or None if tampered,
+    foreign or revoked."""
     payload = read_payload(purpose, token)
     if payload is None:
         return None
-    registration = db.session.get(Registration, payload[0])
+    registration = db.session.get(PURPOSES[purpose].model, payload[0])
     if registration is None or registration.token_version != payload[1]:
         return None
     return registration

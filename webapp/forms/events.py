@@ -28,7 +28,8 @@ LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("sv", "Svenska")
 TIME_HINT = _l("In the event's time zone: 2021-11-18 10:00, or a date alone")
 #: Form fields holding a local date and time, and whether a date alone means the day's end.
 TIMES = {"starts_at": False, "ends_at": True, "registration_opens_at": False,
-         "registration_closes_at": True, "recording_available_until": True}
+         "registration_closes_at": True, "recording_available_until": True,
+         "rsvp_closes_at": True}
 
 
 def local_text(instant, zone) -> str:
@@ -89,6 +90,9 @@ class EventForm(FlaskForm):
         description=_l("A date alone means the end of that day; its last second is accepted"))
     recording_available_until = StringField(_l("Recording available until"),
                                             description=TIME_HINT)
+    rsvp_closes_at = StringField(
+        _l("Invitations: answers taken until"),
+        description=_l("A date alone means the end of that day; empty: until the event starts"))
     stream_url = StringField(_l("Stream (player) address"), description=_l("https://…"))
     recording_url = StringField(_l("Recording address"), description=_l("https://…"))
     stream_embeddable = BooleanField(_l("The player may be embedded in the watch page"),

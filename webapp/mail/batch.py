@@ -103,8 +103,9 @@ def load_rows(ids: list[int]) -> list[OutboxMessage]:
 
 
 def _watched_live(rows: list[OutboxMessage]) -> Callable[[OutboxMessage], bool | None]:
-    """For the recording notice: did this participant watch live? None when the event
-    has no attendance at all (watching was not recorded), so everyone gets one text."""
+    """For the recording notice: did this participant follow live (on the stream, or in
+    the room: marked arrived at the door)? None when the event has no attendance on the
+    web at all (watching was not recorded), so everyone gets one text."""
     recording = [row for row in rows if row.kind is MailKind.RECORDING]
     if not recording:
         return lambda row: None
@@ -112,11 +113,12 @@ def _watched_live(rows: list[OutboxMessage]) -> Callable[[OutboxMessage], bool |
     recorded = set(db.session.scalars(
         select(Registration.event_id)
         .join(Attendance, Attendance.registration_id == Registration.id)
-        .where(Registration.event_id.in_(events)).distinct()))
+        .where(Registration.event_id.in_(events), Attendance.mode != ViewMode.ON_SITE)
+        .distinct()))
     live = set(db.session.scalars(
         select(Attendance.registration_id).where(
             Attendance.registration_id.in_([row.registration_id for row in recording]),
-            Attendance.mode == ViewMode.LIVE).distinct()))
+            Attendance.mode.in_([ViewMode.LIVE, ViewMode.ON_SITE])).distinct()))
     return lambda row: (row.registration_id in live) if row.event_id in recorded else None
 
 

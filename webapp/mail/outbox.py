@@ -152,6 +152,23 @@ def enqueue_account_email(user, to: str, *, template: str, subject: str, text: s
     db.session.flush()
 
 
+def enqueue_prebuilt(kind: MailKind, event, key: str, values: dict) -> int | None:
+    """A message rendered now (``values``: ``to``, ``subject``, ``text``, ``html``,
+    ``reply_to``), to someone with no registration (an invited person). Unless ``key``
+    is already there; returns the row's id, or None when the key was there. Once
+    sent, the row keeps only its subject."""
+    now = clock.now()
+    statement = insert_or_skip(OutboxMessage).values({
+        "idempotency_key": key, "kind": kind, "event_id": event.id, "context": values,
+        "status": MailStatus.QUEUED, "due_at": now, "attempts": 0, "created_at": now,
+    }).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    db.session.flush()
+    if db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount != 1:
+        return None
+    return db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.idempotency_key == key))
+
+
 def notify_data_deleted(registration) -> None:
     """The person deleted their registration and data: a last email saying so, with the
     calendar entries cancelled. It is rendered now, in their language, because the

@@ -23,10 +23,19 @@ from webapp.tokens import EMAIL_LINKS, make_token
 
 
 def _subject(row: OutboxMessage) -> str:
-    """The subject line, in the current (the message's) language."""
+    """The subject line, in the current (the message's) language; a coordinators' own
+    message has theirs."""
+    if row.kind is MailKind.CUSTOM:
+        return (row.context or {}).get("subject") or row.event.title
+    return subject_of(row.kind, row.event)
+
+
+def subject_of(kind: MailKind, event) -> str:
+    """The subject line of a kind of message about ``event``, in the current language
+    (also for messages rendered when queued: invitations)."""
     from webapp.templating import translated
 
-    title = translated(row.event, "title")
+    title = translated(event, "title")
     subjects = {
         MailKind.CONFIRMATION: _("Registered: %(title)s", title=title),
         MailKind.CONFIRM_EMAIL: _("Please confirm your registration: %(title)s", title=title),
@@ -38,9 +47,11 @@ def _subject(row: OutboxMessage) -> str:
         MailKind.EVENT_CANCELLED: _("Cancelled: %(title)s", title=title),
         MailKind.PROGRAMME_CHANGED: _("Programme change: %(title)s", title=title),
         MailKind.LINKS_REISSUED: _("Your new personal links: %(title)s", title=title),
-        MailKind.CUSTOM: (row.context or {}).get("subject", title),  # the coordinators' own
+        MailKind.INVITATION: _("Invitation: %(title)s", title=title),
+        MailKind.INVITATION_REMINDER: _("Reminder: will you attend %(title)s?", title=title),
+        MailKind.SEAT_REFUSED: _("Your request for a seat: %(title)s", title=title),
     }
-    return subjects[row.kind]
+    return subjects[kind]
 
 
 def mail_context(app: Flask):

@@ -1,7 +1,8 @@
 """The coordinators' area under /manage/: everything here is behind sign-in.
 
-One module per noun (events, programme, registrations, exports, mail, attendance,
-dashboard, users, audit). Anonymous requests are sent
+One module per noun (events, programme, materials, registrations, exports, mail,
+attendance, dashboard, invitations, seat requests, check-in, users, audit).
+Anonymous requests are sent
 to sign in (401 for htmx); a coordinator sees only the events an admin gave them,
 and gets 404 for any other (see ``access``).
 """
@@ -37,13 +38,16 @@ def private(response):
 from webapp.manage import (  # noqa: E402,F401
     attendance,
     audit,
+    checkin,
     dashboard,
     events,
     exports,
+    invitations,
     labels,
     mail,
     materials,
     programme,
     registrations,
+    seat_requests,
     users,
 )

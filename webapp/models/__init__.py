@@ -13,6 +13,13 @@ from webapp.models.events import (
     Series,
     Venue,
 )
+from webapp.models.invitations import (
+    Invitation,
+    InvitationAnswer,
+    InvitationState,
+    SeatRequest,
+    SeatRequestStatus,
+)
 from webapp.models.materials import Material, MaterialAccess, MaterialFile, MaterialType
 from webapp.models.outbox import MailKind, MailStatus, OutboxMessage, ScheduleMark
 from webapp.models.registrations import (
@@ -37,6 +44,8 @@ NOT_EVENT_CONTENT = {
     "event_access": "which coordinators manage the event",
     "material_files": "the bytes of an uploaded material, read only to serve it: a new file "
                       "changes its material's row (size, checksum), which raises the revision",
+    "invitations": "people invited to the event, and their answers",
+    "seat_requests": "people asking for a seat of their own",
 }
 
 __all__ = [
@@ -53,6 +62,11 @@ __all__ = [
     "ViewTotal",
     "WatchNetwork",
     "Audience",
+    "Invitation",
+    "InvitationAnswer",
+    "InvitationState",
+    "SeatRequest",
+    "SeatRequestStatus",
     "Contact",
     "Event",
     "EventStatus",

@@ -15,14 +15,15 @@ from webapp.models.types import UTCDateTime
 
 
 class ViewMode(enum.Enum):
-    """Live stream or recording."""
+    """Live stream, recording, or in the room (marked arrived at the door)."""
 
     LIVE = "live"
     RECORDING = "recording"
+    ON_SITE = "on_site"  # one row per part, at the part's start minute
 
 
 class Attendance(db.Model):
-    """A participant had a part open during one minute."""
+    """A participant had a part open during one minute (on site: was there)."""
 
     __tablename__ = "attendance"
     __table_args__ = (

@@ -131,6 +131,9 @@ class Event(db.Model):
     #: Web sign-up window; the closing instant is the last second accepted.
     registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Invitations: answers (RSVP) are taken until this instant, its last second
+    #: included; None: until the event starts.
+    rsvp_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The recording is open to registered people until this instant.
     recording_available_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Player or embed URL of the live stream (never shown publicly).

@@ -35,6 +35,10 @@ class MailKind(enum.Enum):
     #: contact), and its confirmation (to the reader): rendered when queued, like account
     #: mail (``context`` holds ``to``, ``subject``, ``text``, ``html``).
     ORDER = "order"
+    # To invited people (no registration: rendered when queued, in the event's language).
+    INVITATION = "invitation"
+    INVITATION_REMINDER = "invitation_reminder"
+    SEAT_REFUSED = "seat_refused"  # a forwarded invitation's reader gets no seat
 
 
 class MailStatus(enum.Enum):

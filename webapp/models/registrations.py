@@ -73,6 +73,8 @@ class Registration(db.Model):
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when the watch link was opened from many networks in a short time.
     shared_link_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the person was marked as arrived at the door (on site).
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Bookkeeping.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

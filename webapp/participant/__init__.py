@@ -1,4 +1,5 @@
-"""Pages reached through signed links: the participant's own page."""
+"""Pages reached through signed links: the participant's own page, the watch page, and
+the invitee's page."""
 
 from flask import Blueprint
 
@@ -13,4 +14,4 @@ def private(response):
     return response
 
 
-from webapp.participant import materials, routes, watch  # noqa: E402,F401
+from webapp.participant import invitation, materials, routes, watch  # noqa: E402,F401

@@ -27,8 +27,8 @@ EVENT_FIELDS = (
     "slug", "title", "summary", "description", "language", "translations", "contact_email",
     "timezone", "venue", "starts_at",
     "ends_at", "registration_opens_at", "registration_closes_at", "recording_available_until",
-    "stream_url", "recording_url", "stream_embeddable", "require_email_confirmation",
-    "web_capacity", "onsite_capacity", "status",
+    "rsvp_closes_at", "stream_url", "recording_url", "stream_embeddable",
+    "require_email_confirmation", "web_capacity", "onsite_capacity", "status",
 )
 
 

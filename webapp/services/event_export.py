@@ -14,7 +14,7 @@ from webapp.timefmt import in_zone
 
 _OWN_FIELDS = ("slug", "title", "summary", "description", "language", "timezone", "venue")
 _TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
-          "recording_available_until")
+          "recording_available_until", "rsvp_closes_at")
 _OPTIONAL = ("stream_url", "recording_url", "media_link_secret", "web_capacity",
              "onsite_capacity")
 

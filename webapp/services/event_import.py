@@ -172,6 +172,7 @@ def assign_event_fields(event: Event, spec: EventSpec, at=lambda instant: instan
     event.registration_opens_at = at(spec.registration_opens_at)
     event.registration_closes_at = at(spec.registration_closes_at)
     event.recording_available_until = at(spec.recording_available_until)
+    event.rsvp_closes_at = at(spec.rsvp_closes_at)
     event.stream_url, event.recording_url = spec.stream_url, spec.recording_url
     event.stream_embeddable = spec.stream_embeddable
     event.media_link_secret = spec.media_link_secret

@@ -220,6 +220,7 @@ class EventSpec(_Strict):
     registration_opens_at: Any
     registration_closes_at: Any
     recording_available_until: Any = None
+    rsvp_closes_at: Any = None
     stream_url: Url | None = None
     recording_url: Url | None = None
     stream_embeddable: bool = True
@@ -251,7 +252,7 @@ class EventSpec(_Strict):
 
     @field_validator(
         "starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
-        "recording_available_until", mode="before",
+        "recording_available_until", "rsvp_closes_at", mode="before",
     )
     @classmethod
     def _parse(cls, value: Any) -> Any:
@@ -269,6 +270,8 @@ class EventSpec(_Strict):
             self.recording_available_until = to_utc(
                 self.recording_available_until, zone, end_of_day=True
             )
+        if self.rsvp_closes_at is not None:
+            self.rsvp_closes_at = to_utc(self.rsvp_closes_at, zone, end_of_day=True)
         event_day = self.starts_at.astimezone(zone).date()
         for part in self.programme:
             part.starts_at = to_utc(part.starts_at, zone, day=event_day)
@@ -301,6 +304,8 @@ def order_problems(spec: EventSpec) -> list[tuple[tuple, str]]:
         problems.append((("registration_closes_at",), "must not be after the event ends"))
     if spec.recording_available_until and spec.recording_available_until < spec.ends_at:
         problems.append((("recording_available_until",), "must not be before the event ends"))
+    if spec.rsvp_closes_at and spec.rsvp_closes_at > spec.ends_at:
+        problems.append((("rsvp_closes_at",), "must not be after the event ends"))
     for index, part in enumerate(spec.programme):
         if part.ends_at <= part.starts_at:
             problems.append((("programme", index, "ends_at"), "must be after starts_at"))

@@ -13,10 +13,12 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.models import (
     Event,
+    Invitation,
     MailKind,
     MailStatus,
     OutboxMessage,
     Registration,
+    SeatRequest,
     WatchNetwork,
 )
 
@@ -27,13 +29,15 @@ def purge_personal_data() -> int:
     """Anonymise the registrations of events whose recording expired (or that ended)
     longer ago than PRIVACY_RETENTION_DAYS. Returns rows purged.
     Orders of printed copies (their emails, with the reader's address) older than that
-    go too."""
+    go too, and invitations and requests for a seat go whole."""
     cutoff = clock.now() - timedelta(days=current_app.config["PRIVACY_RETENTION_DAYS"])
     forget_orders(cutoff)
     expired = select(Event.id).where(
         func.coalesce(Event.recording_available_until, Event.ends_at) < cutoff)
     targets = select(Registration.id).where(
         Registration.event_id.in_(expired), Registration.purged_at.is_(None))
+    for model in (SeatRequest, Invitation):  # invited people and who asked: all personal
+        db.session.execute(delete(model).where(model.event_id.in_(expired)))
     return anonymise_registrations(db.session.scalars(targets).all())
 
 
@@ -74,11 +78,15 @@ def forget_orders(before) -> None:
 
 def delete_registration(registration: Registration) -> None:
     """The participant's own request: the registration and everything about it goes,
-    emails still queued for it too; a last email confirms it (and takes the event out
-    of their calendar), rendered now since the registration it names is gone."""
+    emails still queued for it too, and the invitation (and requests for a seat) that
+    named the address; a last email confirms it (and takes the event out of their
+    calendar), rendered now since the registration it names is gone."""
     from webapp.mail.outbox import notify_data_deleted
 
     notify_data_deleted(registration)
+    for model in (SeatRequest, Invitation):
+        db.session.execute(delete(model).where(model.event_id == registration.event_id,
+                                               model.email == registration.email))
     db.session.delete(registration)
     db.session.flush()
 
