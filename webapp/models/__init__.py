@@ -12,13 +12,16 @@ from webapp.models.events import (
     RegistrationWindow,
     Series,
 )
+from webapp.models.options import OptionChoice, PartOption
 from webapp.models.outbox import MailKind, MailStatus, OutboxMessage, ScheduleMark
 from webapp.models.registrations import (
     Registration,
     RegistrationKind,
     RegistrationStatus,
 )
+from webapp.models.series_signups import SeriesSignup
 from webapp.models.users import ADMIN, COORDINATOR, EventAccess, Role, User
+from webapp.models.waiting import IN_LINE, WaitingEntry, WaitingKind, WaitingStatus
 
 # Tables that refer to an event but are not part of it as shown: rows about people
 # and the app's own bookkeeping. Changing them leaves the event's revision alone (a
@@ -32,6 +35,8 @@ NOT_EVENT_CONTENT = {
     "watch_networks": "who watched from where",
     "audit_log": "who changed what: history, not the event as shown",
     "event_access": "which coordinators manage the event",
+    "option_choices": "people's choices of a slot's options, not the programme",
+    "waiting_entries": "people waiting for a place",
 }
 
 __all__ = [
@@ -60,4 +65,11 @@ __all__ = [
     "RegistrationWindow",
     "ScheduleMark",
     "Series",
+    "SeriesSignup",
+    "IN_LINE",
+    "OptionChoice",
+    "PartOption",
+    "WaitingEntry",
+    "WaitingKind",
+    "WaitingStatus",
 ]

@@ -29,6 +29,13 @@ class MailKind(enum.Enum):
     DATA_DELETED = "data_deleted"  # the last email after a person deleted their data
     ACCOUNT = "account"  # to a coordinator (Flask-Security: password reset, notices)
     PROGRAMME_CHANGED = "programme_changed"
+    # Rendered when queued (``context`` holds the message; see mail/prebuilt.py):
+    WAITING_JOINED = "waiting_joined"  # you are on the waiting list, at position N
+    WAITING_OFFER = "waiting_offer"  # a place is yours if you accept by ...
+    WAITING_ACCEPTED = "waiting_accepted"  # you have the option's seat
+    WAITING_LAPSED = "waiting_lapsed"  # the offer ran out; it went to the next person
+    WAITING_LEFT = "waiting_left"  # you left the waiting list
+    SERIES_CONFIRMATION = "series_confirmation"  # one email for a series' events
 
 
 class MailStatus(enum.Enum):

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.mail.outbox import notify_event_cancelled
-from webapp.models import Contact, Event, EventStatus, ProgrammePart
+from webapp.models import Contact, Event, EventStatus, PartOption, ProgrammePart
 from webapp.services import DomainError
 from webapp.services.audit import changes_between, record_action, snapshot
-from webapp.services.event_import import assign_event_fields
+from webapp.services.event_import import assign_event_fields, build_part
 from webapp.services.event_spec import EventSpec, order_problems
 
 #: The fields of an event the audit log compares before and after an edit.
@@ -27,7 +27,7 @@ EVENT_FIELDS = (
     "timezone", "venue", "starts_at",
     "ends_at", "registration_opens_at", "registration_closes_at", "recording_available_until",
     "stream_url", "recording_url", "stream_embeddable", "require_email_confirmation",
-    "web_capacity", "onsite_capacity", "status",
+    "web_capacity", "onsite_capacity", "onsite_signup", "choices_close_at", "status",
 )
 
 
@@ -62,12 +62,7 @@ def create_event(spec: EventSpec) -> Event:
     """A new draft event from ``spec`` (its programme too, if it has one)."""
     event = Event(slug=spec.slug, status=EventStatus.DRAFT)
     assign_event_fields(event, spec)
-    event.parts = [ProgrammePart(position=i, title=p.title, starts_at=p.starts_at,
-                                 ends_at=p.ends_at, description=p.description,
-                                 speakers=list(p.speakers), streamed=p.streamed,
-                                 recording_url=p.recording_url, audience=p.audience,
-                                 translations=p.stored_translations)
-                   for i, p in enumerate(spec.programme)]
+    event.parts = [build_part(i, p) for i, p in enumerate(spec.programme)]
     db.session.add(event)
     db.session.flush()
     record_action("event.create", event=event, changes=changes_between(
@@ -134,11 +129,20 @@ def duplicate_event(event: Event, *, slug: str, weeks: int) -> Event:
         position=p.position, title=p.title, starts_at=move(p.starts_at), ends_at=move(p.ends_at),
         description=p.description, speakers=list(p.speakers), streamed=p.streamed,
         recording_url=p.recording_url, audience=p.audience,
-        translations=dict(p.translations or {})) for p in event.parts]
+        translations=dict(p.translations or {}), options=[_copy_option(o) for o in p.options],
+    ) for p in event.parts]
     db.session.add(copy)
     db.session.flush()
     record_action("event.duplicate", event=copy, note=f"from {event.slug}, {weeks} weeks later")
     return copy
+
+
+def _copy_option(option: PartOption) -> PartOption:
+    """A slot's option, copied (its choices stay with the original)."""
+    return PartOption(position=option.position, label=option.label, title=option.title,
+                      description=option.description, language_note=option.language_note,
+                      room=option.room, seat_limit=option.seat_limit, streamed=option.streamed,
+                      translations=dict(option.translations or {}))
 
 
 def _mover(zone: ZoneInfo, shift: timedelta):
