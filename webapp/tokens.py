@@ -44,6 +44,10 @@ PURPOSES: dict[str, Purpose] = {purpose.name: purpose for purpose in (
     Purpose("participant", "participant.home", "/p/"),
     Purpose("watch", "participant.watch", "/watch/"),
     Purpose("confirm-email", "participant.confirm_email", "/confirm/"),
+    # A place in a waiting list (a WaitingEntry): position, the offer, accept or leave.
+    Purpose("waiting", "participant.waiting_entry", "/w/"),
+    # A person's sign-up for a series (a SeriesSignup): their events, leave some or all.
+    Purpose("series", "participant.series_home", "/s/"),
 )}
 
 
@@ -77,8 +81,9 @@ def _serializer(purpose: str) -> URLSafeSerializer:
     return _serializer_for(signing_keys(current_app.config), purpose)
 
 
-def make_token(purpose: str, registration: Registration) -> str:
-    """A signed token for ``registration`` at its current token version."""
+def make_token(purpose: str, registration) -> str:
+    """A signed token for ``registration`` (or another row with an ``id`` and a
+    ``token_version``: a waiting-list entry, a series sign-up) at its current version."""
     return _serializer(purpose).dumps([registration.id, registration.token_version])
 
 
@@ -99,12 +104,13 @@ def read_payload(purpose: str, token: str) -> tuple[int, int] | None:
     return payload[0], payload[1]
 
 
-def read_token(purpose: str, token: str) -> Registration | None:
-    """The registration a token names, or None if tampered, foreign or revoked."""
+def read_token(purpose: str, token: str, model=Registration):
+    """The row of ``model`` (a registration by default) a token names, or None if
+    tampered, foreign or revoked."""
     payload = read_payload(purpose, token)
     if payload is None:
         return None
-    registration = db.session.get(Registration, payload[0])
-    if registration is None or registration.token_version != payload[1]:
+    row = db.session.get(model, payload[0])
+    if row is None or row.token_version != payload[1]:
         return None
-    return registration
+    return row

@@ -146,3 +146,8 @@ class WebRegistrationForm(FlaskForm):
             return False
         return limiter.first_use(f"signup-stamp:{stamp[1]}",
                                  current_app.config["SIGNUP_FORM_MAX_AGE_SECONDS"])
+
+
+class OnSiteRegistrationForm(WebRegistrationForm):
+    """The same fields and checks (honeypot, a timing stamp bound to the session and
+    used once), for a seat on site; shown with the prefix ``onsite``."""

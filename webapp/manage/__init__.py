@@ -33,4 +33,4 @@ def private(response):
     return response
 
 
-from webapp.manage import audit, events, programme, users  # noqa: E402,F401
+from webapp.manage import audit, events, options, programme, users, waiting  # noqa: E402,F401

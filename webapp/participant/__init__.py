@@ -13,4 +13,10 @@ def private(response):
     return response
 
 
-from webapp.participant import routes, watch  # noqa: E402,F401
+from webapp.participant import (  # noqa: E402,F401
+    choices,
+    routes,
+    series,
+    waiting,
+    watch,
+)

@@ -15,11 +15,19 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.mail.outbox import notify_event_cancelled
-from webapp.models import Contact, Event, EventStatus, PartOption, ProgrammePart
+from webapp.models import (
+    Contact,
+    Event,
+    EventStatus,
+    PartOption,
+    ProgrammePart,
+    RegistrationKind,
+)
 from webapp.services import DomainError
 from webapp.services.audit import changes_between, record_action, snapshot
 from webapp.services.event_import import assign_event_fields, build_part
 from webapp.services.event_spec import EventSpec, order_problems
+from webapp.services.places import place_freed
 
 #: The fields of an event the audit log compares before and after an edit.
 EVENT_FIELDS = (
@@ -80,6 +88,11 @@ def update_event(event: Event, spec: EventSpec) -> dict:
                               snapshot(event, EVENT_FIELDS) | {"contacts": _contacts(event)})
     if changes:
         record_action("event.update", event=event, changes=changes)
+    for kind, name in ((RegistrationKind.WEB, "web_capacity"),
+                       (RegistrationKind.ON_SITE, "onsite_capacity")):
+        old, new = changes.get(name, (0, 0))
+        if old is not None and (new is None or new > old):
+            place_freed(event, kind)  # more places: the waiting list is offered them
     return changes
 
 

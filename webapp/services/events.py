@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Event, EventStatus, Series
+from webapp.models import Event, EventStatus, ProgrammePart, Series
 
 
 @dataclass
@@ -26,7 +26,8 @@ def find_public_event(slug: str) -> Event | None:
     return db.session.scalar(
         select(Event)
         .where(Event.slug == slug, Event.status != EventStatus.DRAFT)
-        .options(selectinload(Event.parts), selectinload(Event.contacts))
+        .options(selectinload(Event.parts).selectinload(ProgrammePart.options),
+                 selectinload(Event.contacts), selectinload(Event.series))
     )
 
 
