@@ -15,8 +15,11 @@ import shutil
 import subprocess
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import ROOT, SignUp, sign_in
+from webapp.extensions import db
+from webapp.models import Registration
 from webapp.tokens import make_token
 
 CHECKERS = ROOT / "tests" / "checkers" / "node_modules"
@@ -96,6 +99,74 @@ def _manage_pages(app, client, event, user) -> dict[str, str]:
     return pages
 
 
+def _slot_pages(app, client, travel, user) -> dict[str, str]:
+    """Seed 000's conference (slots, on-site sign-up, waiting lists) and seed 004's
+    series: the public, personal and coordinators' pages they add."""
+    from tests.slots import OPEN, STOCKHOLM, OnSiteSignUp, choose_all, import_conference, option
+    from webapp.db import run
+    from webapp.models import SeriesSignup, WaitingEntry, WaitingKind
+    from webapp.services.series import sign_up_for_series
+    from webapp.services.waiting import join_waiting_list
+
+    travel(OPEN, STOCKHOLM)
+    conference = import_conference()
+    full = option(conference, "B")
+    full.seat_limit = 0
+    db.session.commit()
+    form = OnSiteSignUp(client, conference.slug)
+    pages = {"event-page-slots": _get(client, f"/events/{conference.slug}"),
+             "places-fragment": _get(client, f"/events/{conference.slug}/places")}
+    refused = form.post(choices=choose_all(conference, "B", "E"))
+    assert refused.status_code == 409
+    pages["onsite-full-option"] = refused.get_data(as_text=True)
+    pages["onsite-errors-fragment"] = form.post(choices={}, headers=HX).get_data(as_text=True)
+    assert form.post(choices=choose_all(conference, "A", "E"), waits=[full]).status_code == 303
+    registration = db.session.scalar(select(Registration).where(
+        Registration.email == "karin@example.se"))
+    pages["participant-with-choices"] = _get(
+        client, f"/p/{make_token('participant', registration)}")
+    pages["waiting-joined"] = _get(client, f"/events/{conference.slug}/waiting-list/"
+                                           "check-your-email")
+    with app.test_request_context():
+        entry = run(lambda: join_waiting_list(conference, WaitingKind.ON_SITE, name="Sam",
+                                              email="sam@example.se"))  # seats are free:
+    assert entry.status.value == "offered"  # offered at once
+    pages["waiting-offer"] = _get(client, f"/w/{make_token('waiting', entry)}")
+    waiting = db.session.scalars(select(WaitingEntry).where(
+        WaitingEntry.option_id == full.id)).one()
+    pages["waiting-position"] = _get(client, f"/w/{make_token('waiting', waiting)}")
+    series = _dialogue_series()
+    travel("2020-09-01 12:00", STOCKHOLM)
+    pages["series-page"] = _get(client, f"/series/{series.slug}")
+    pages["series-check-email"] = _get(client, f"/series/{series.slug}/check-your-email")
+    with app.test_request_context():
+        run(lambda: sign_up_for_series(series, series.events, name="Lena",
+                                       email="lena@example.se", organisation=""))
+    signup = db.session.scalars(select(SeriesSignup)).one()
+    pages["series-personal"] = _get(client, f"/s/{make_token('series', signup)}")
+    travel(OPEN, STOCKHOLM)
+    staff = app.test_client()
+    sign_in(app, staff, user)
+    base = f"/manage/events/{conference.id}"
+    for name, url in (("manage-slot-options", f"{base}/programme/{full.part_id}/options"),
+                      ("manage-option-lists", f"{base}/options"),
+                      ("manage-option-list", f"{base}/options/{option(conference, 'A').id}"),
+                      ("manage-waiting-lists", f"{base}/waiting"),
+                      ("manage-programme-slots", f"{base}/programme")):
+        pages[name] = _get(staff, url)
+    return pages
+
+
+def _dialogue_series():
+    from webapp.models import Series
+    from webapp.services.event_import import import_event, load_event_file
+
+    for path in sorted((ROOT / "examples").glob("dialogue-meeting-*.yaml")):
+        import_event(load_event_file(path))
+    db.session.commit()
+    return db.session.scalars(select(Series)).one()
+
+
 @pytest.fixture
 def every_page(app, client, reference_event, make_registration, make_user, travel):
     """{name: html} for every page type."""
@@ -104,6 +175,7 @@ def every_page(app, client, reference_event, make_registration, make_user, trave
     pages |= _participant_pages(client, registration, travel)
     user = make_user("admin@example.org", admin=True, events=[reference_event])
     pages |= _manage_pages(app, app.test_client(), reference_event, user)
+    pages |= _slot_pages(app, client, travel, user)
     return pages
 
 

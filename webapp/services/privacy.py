@@ -9,7 +9,14 @@ from sqlalchemy import String, cast, delete, func, literal, select, update
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Event, OutboxMessage, Registration, WatchNetwork
+from webapp.models import (
+    Event,
+    OutboxMessage,
+    Registration,
+    SeriesSignup,
+    WaitingEntry,
+    WatchNetwork,
+)
 
 
 def purge_personal_data() -> int:
@@ -22,6 +29,7 @@ def purge_personal_data() -> int:
     targets = select(Registration.id).where(
         Registration.event_id.in_(expired), Registration.purged_at.is_(None))
     ids = db.session.scalars(targets).all()
+    _purge_lists(expired)
     if not ids:
         return 0
     db.session.execute(
@@ -37,6 +45,16 @@ def purge_personal_data() -> int:
     return len(ids)
 
 
+def _purge_lists(expired) -> None:
+    """Waiting-list entries of those events go (their people are named in them), and a
+    series sign-up goes once every event of its series is past its retention."""
+    db.session.execute(delete(WaitingEntry).where(WaitingEntry.event_id.in_(expired))
+                       .execution_options(synchronize_session=False))
+    kept = select(Event.series_id).where(Event.series_id.is_not(None), Event.id.not_in(expired))
+    db.session.execute(delete(SeriesSignup).where(SeriesSignup.series_id.not_in(kept))
+                       .execution_options(synchronize_session=False))
+
+
 def delete_registration(registration: Registration) -> None:
     """The participant's own request: the registration and everything about it goes,
     emails still queued for it too; a last email confirms it (and takes the event out
@@ -44,5 +62,8 @@ def delete_registration(registration: Registration) -> None:
     from webapp.mail.outbox import notify_data_deleted
 
     notify_data_deleted(registration)
+    db.session.execute(delete(WaitingEntry).where(
+        WaitingEntry.event_id == registration.event_id,
+        WaitingEntry.email == registration.email).execution_options(synchronize_session=False))
     db.session.delete(registration)
     db.session.flush()
