@@ -156,7 +156,8 @@ def test_a_coordinator_gets_404_on_every_route_of_an_event_not_theirs(
     event_routes = [r for r in _manage_routes(app) if "event_id" in r.arguments]
     assert len(event_routes) >= 12
     for rule in event_routes:
-        url = _fill(rule.rule, {"event_id": other.id, "part_id": part.id, "user_id": 1})
+        url = _fill(rule.rule, {"event_id": other.id, "part_id": part.id, "user_id": 1,
+                                "option_id": 1, "entry_id": 1, "move": "up", "action": "up"})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, data={"csrf_token": token})
             assert response.status_code == 404, (method, url, response.status_code)
