@@ -26,6 +26,7 @@ from webapp.models import (
     WaitingKind,
 )
 from webapp.services import DomainError
+from webapp.services.places import lock_event
 from webapp.services.registrations import (
     EventFull,
     _reader_language,
@@ -67,6 +68,8 @@ def sign_up_for_series(series: Series, events: list[Event], *, name: str, email:
     chosen = [e for e in open_events(series) if e in events]
     if not chosen:
         raise DomainError(_("Please choose at least one event that is open for sign-up."))
+    for event in sorted(chosen, key=lambda e: e.id):  # every path locks several events
+        lock_event(event)  # in the order of their ids: no deadlock between them
     signup = db.session.scalar(select(SeriesSignup).where(
         SeriesSignup.series_id == series.id, SeriesSignup.email == email))
     if signup is None:

@@ -265,7 +265,8 @@ def lapse_offers() -> int:
     now = clock.now()
     expired = db.session.scalars(select(WaitingEntry).where(
         WaitingEntry.status == WaitingStatus.OFFERED,
-        WaitingEntry.offer_expires_at < now.replace(microsecond=0))).all()
+        WaitingEntry.offer_expires_at < now.replace(microsecond=0))
+        .order_by(WaitingEntry.event_id, WaitingEntry.id)).all()  # locks in id order
     for entry in expired:
         lock_event(entry.event)
         db.session.refresh(entry)
@@ -282,7 +283,8 @@ def run_waiting_lists() -> int:
     lapse_offers()
     lists = db.session.execute(select(
         WaitingEntry.event_id, WaitingEntry.kind, WaitingEntry.option_id).where(
-        WaitingEntry.status == WaitingStatus.WAITING).distinct()).all()
+        WaitingEntry.status == WaitingStatus.WAITING).distinct()
+        .order_by(WaitingEntry.event_id)).all()
     made = 0
     for event_id, kind, option_id in lists:
         event = db.session.get(Event, event_id)
