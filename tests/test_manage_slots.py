@@ -189,3 +189,20 @@ def test_a_streamed_option_in_a_part_not_streamed_names_its_line():
         parse_event_text(text, "conference.yaml")
     assert "programme[3]: options[1].streamed: only a streamed part has streamed options" in \
         str(caught.value)
+
+
+def test_a_slot_with_a_streamed_option_stays_streamed(coordinator_client, make_event):
+    event = make_event(slug="streamed-slot")
+    part = event.parts[0]  # Part I is streamed
+    part.options.append(PartOption(title="Plenary room", streamed=True))
+    db.session.commit()
+    client = coordinator_client(events=[event])
+    url = f"/manage/events/{event.id}/programme/{part.id}"
+    response = client.post(url, data={
+        "csrf_token": csrf_of(client, f"{url}/edit"), f"part-{part.id}-title": part.title,
+        f"part-{part.id}-starts_at": "10:00", f"part-{part.id}-ends_at": "12:45",
+        f"part-{part.id}-audience": "everyone"})
+    assert response.status_code == 422
+    assert "Some of this slot&#39;s options are streamed" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).parts[0].streamed
