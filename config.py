@@ -156,6 +156,10 @@ class Config:
     REMINDER_OFFSETS_MINUTES = _env_minutes_list("REMINDER_OFFSETS_MINUTES", "60")
     UNCONFIRMED_TTL_HOURS = _env_float("UNCONFIRMED_TTL_HOURS", 48)
     RESEND_LINK_INTERVAL_MINUTES = _env_int("RESEND_LINK_INTERVAL_MINUTES", 15)
+    # A place offered from a waiting list is held this long (never beyond the deadline).
+    WAITING_OFFER_HOURS = _env_float("WAITING_OFFER_HOURS", 48)
+    # The event page asks for the places left this often while it is open (htmx).
+    PLACES_POLL_SECONDS = _env_int("PLACES_POLL_SECONDS", 15)
 
     # Watch page.
     WATCH_LIVE_LEAD_MINUTES = _env_int("WATCH_LIVE_LEAD_MINUTES", 15)

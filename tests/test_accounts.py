@@ -159,7 +159,8 @@ def test_a_coordinator_gets_404_on_every_route_of_an_event_not_theirs(
         url = _fill(rule.rule, {"event_id": other.id, "part_id": part.id, "user_id": 1,
                                 "registration_id": 1, "message_id": 1,
                                 "material_id": other.materials[0].id,
-                                "invitation_id": 1, "request_id": 1})
+                                "invitation_id": 1, "request_id": 1,
+                                "option_id": 1, "entry_id": 1, "move": "up", "action": "up"})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, data={"csrf_token": token})
             assert response.status_code == 404, (method, url, response.status_code)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import REFERENCE, ROOT
 from webapp.extensions import db
-from webapp.models import Audience, Event, ProgrammePart
+from webapp.models import Audience, Event, ProgrammePart, Series
 from webapp.services.event_import import EventImportError, import_event, parse_event_text
 
 UTC = timezone.utc
@@ -53,8 +53,19 @@ def test_every_example_file_imports():
     db.session.commit()
     conference = db.session.scalar(select(Event).where(Event.slug.like("nationell%")))
     assert conference.timezone == "Europe/Stockholm"
-    slot_one = [p for p in conference.parts if p.title.startswith("Seminariepass 1")]
-    assert len(slot_one) == 4 and len({(p.starts_at, p.ends_at) for p in slot_one}) == 1
+    assert [[o.label for o in slot.options] for slot in conference.slots] == [
+        list("ABCD"), list("EFGH")]
+    slot_one = conference.slots[0]
+    assert slot_one.starts_at.astimezone(conference.zone).strftime("%H:%M") == "12:30"
+    assert slot_one.options[3].language_note == "genomförs på engelska"
+    assert slot_one.options[0].description.startswith("Enligt EUROSTAT är 24 procent")
+    assert conference.onsite_signup and conference.onsite_capacity == 400
+    assert not any(o.streamed for slot in conference.slots for o in slot.options)
+    dialogue = db.session.scalar(select(Series).where(Series.slug.like("dialogmoten%")))
+    assert [e.title.split(":")[0] for e in dialogue.events] == [
+        f"Dialogmöte {n}" for n in range(1, 6)]
+    assert {(e.ends_at - e.starts_at).total_seconds() for e in dialogue.events} == {7200}
+    assert dialogue.description.startswith("Jämställdhetsmyndigheten samordnar")
 
 
 def test_reimporting_a_slug_updates_it_and_replaces_the_programme():
@@ -172,3 +183,9 @@ def test_cli_demo_moves_examples_into_the_future_with_registration_open(runner, 
     assert (expiry.date() - local.date()).days == 30
     assert [p.starts_at.astimezone(event.zone).strftime("%H:%M") for p in event.parts] == [
         "10:00", "13:45", "17:10"]
+    series = db.session.scalar(select(Series).where(Series.slug.like("dialogmoten%")))
+    days = [e.starts_at.astimezone(e.zone).date() for e in series.events]
+    assert [(b - a).days for a, b in zip(days, days[1:])] == [7, 8, 7, 6], \
+        "a series moves by the same weeks: its order and gaps stay"
+    assert all(e.registration_opens_at <= now <= e.registration_closes_at
+               for e in series.events)

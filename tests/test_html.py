@@ -15,10 +15,12 @@ import shutil
 import subprocess
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import ROOT, SignUp, csrf_of, extract, sign_in
 from tests.material_files import attach_file
 from webapp.extensions import db
+from webapp.models import Registration
 from webapp.services.event_import import import_event, load_event_file
 from webapp.tokens import make_token
 
@@ -222,6 +224,74 @@ def _invitation_pages(app, event, user, travel) -> dict[str, str]:
     return pages
 
 
+def _slot_pages(app, client, travel, user) -> dict[str, str]:
+    """Seed 000's conference (slots, on-site sign-up, waiting lists) and seed 004's
+    series: the public, personal and coordinators' pages they add."""
+    from tests.slots import OPEN, STOCKHOLM, OnSiteSignUp, choose_all, import_conference, option
+    from webapp.db import run
+    from webapp.models import SeriesSignup, WaitingEntry, WaitingKind
+    from webapp.services.series import sign_up_for_series
+    from webapp.services.waiting import join_waiting_list
+
+    travel(OPEN, STOCKHOLM)
+    conference = import_conference()
+    full = option(conference, "B")
+    full.seat_limit = 0
+    db.session.commit()
+    form = OnSiteSignUp(client, conference.slug)
+    pages = {"event-page-slots": _get(client, f"/events/{conference.slug}"),
+             "places-fragment": _get(client, f"/events/{conference.slug}/places")}
+    refused = form.post(choices=choose_all(conference, "B", "E"))
+    assert refused.status_code == 409
+    pages["onsite-full-option"] = refused.get_data(as_text=True)
+    pages["onsite-errors-fragment"] = form.post(choices={}, headers=HX).get_data(as_text=True)
+    assert form.post(choices=choose_all(conference, "A", "E"), waits=[full]).status_code == 303
+    registration = db.session.scalar(select(Registration).where(
+        Registration.email == "karin@example.se"))
+    pages["participant-with-choices"] = _get(
+        client, f"/p/{make_token('participant', registration)}")
+    pages["waiting-joined"] = _get(client, f"/events/{conference.slug}/waiting-list/"
+                                           "check-your-email")
+    with app.test_request_context():
+        entry = run(lambda: join_waiting_list(conference, WaitingKind.ON_SITE, name="Sam",
+                                              email="sam@example.se"))  # seats are free:
+    assert entry.status.value == "offered"  # offered at once
+    pages["waiting-offer"] = _get(client, f"/w/{make_token('waiting', entry)}")
+    waiting = db.session.scalars(select(WaitingEntry).where(
+        WaitingEntry.option_id == full.id)).one()
+    pages["waiting-position"] = _get(client, f"/w/{make_token('waiting', waiting)}")
+    series = _dialogue_series()
+    travel("2020-09-01 12:00", STOCKHOLM)
+    pages["series-page"] = _get(client, f"/series/{series.slug}")
+    pages["series-check-email"] = _get(client, f"/series/{series.slug}/check-your-email")
+    with app.test_request_context():
+        run(lambda: sign_up_for_series(series, series.events, name="Lena",
+                                       email="lena@example.se", organisation=""))
+    signup = db.session.scalars(select(SeriesSignup)).one()
+    pages["series-personal"] = _get(client, f"/s/{make_token('series', signup)}")
+    travel(OPEN, STOCKHOLM)
+    staff = app.test_client()
+    sign_in(app, staff, user)
+    base = f"/manage/events/{conference.id}"
+    for name, url in (("manage-slot-options", f"{base}/programme/{full.part_id}/options"),
+                      ("manage-option-lists", f"{base}/options"),
+                      ("manage-option-list", f"{base}/options/{option(conference, 'A').id}"),
+                      ("manage-waiting-lists", f"{base}/waiting"),
+                      ("manage-programme-slots", f"{base}/programme")):
+        pages[name] = _get(staff, url)
+    return pages
+
+
+def _dialogue_series():
+    from webapp.models import Series
+    from webapp.services.event_import import import_event, load_event_file
+
+    for path in sorted((ROOT / "examples").glob("dialogue-meeting-*.yaml")):
+        import_event(load_event_file(path))
+    db.session.commit()
+    return db.session.scalars(select(Series)).one()
+
+
 @pytest.fixture
 def every_page(app, client, reference_event, make_registration, make_user, travel):
     """{name: html} for every page type."""
@@ -240,6 +310,7 @@ def every_page(app, client, reference_event, make_registration, make_user, trave
     pages |= _materials_editor_pages(manager, reference_event, private)
     other = make_user("coordinator@example.org", events=[reference_event])  # (its own TOTP)
     pages |= _invitation_pages(app, reference_event, other, travel)
+    pages |= _slot_pages(app, client, travel, user)
     return pages
 
 
@@ -305,7 +376,8 @@ def _email_pages(app, event, registration) -> dict[str, str]:
                     "part_id": event.parts[0].id, "old_starts_at": "2021-11-18T08:00:00+00:00",
                     "old_ends_at": "2021-11-18T10:45:00+00:00"}}
     prebuilt = {"account", "data_deleted", "order", "invitation", "invitation_reminder",
-                "seat_refused"}  # rendered when queued (checked with their pages)
+                "seat_refused", "waiting_joined", "waiting_offer", "waiting_accepted",
+                "waiting_lapsed", "waiting_left", "series_confirmation"}  # rendered when queued
     kinds = [k for k in MailKind if k.value not in prebuilt]
     pages = {}
     with mail_context(app):

@@ -63,3 +63,37 @@ def test_participant_deletes_their_registration_and_data(app, smtp, signup, clie
     db.session.expire_all()
     assert db.session.get(OutboxMessage, last.id).context == {
         "subject": message["Subject"]}, "the address is gone once sent"
+
+
+def test_waiting_lists_and_series_sign_ups_go_with_the_personal_data(app, runner, travel):
+    from tests.conftest import ROOT
+    from webapp.db import run
+    from webapp.models import SeriesSignup, WaitingEntry, WaitingKind
+    from webapp.services.event_import import import_event, load_event_file
+    from webapp.services.series import sign_up_for_series
+    from webapp.services.waiting import join_waiting_list
+
+    travel("2020-09-01 12:00")
+    for path in sorted((ROOT / "examples").glob("dialogue-meeting-*.yaml")):
+        import_event(load_event_file(path))
+    db.session.commit()
+    from webapp.models import Series
+
+    series = db.session.scalars(select(Series)).one()
+    first = series.events[0]
+    first.web_capacity = 0
+    db.session.commit()
+    with app.test_request_context():
+        run(lambda: sign_up_for_series(series, series.events, name="Lena",
+                                       email="lena@example.se", organisation=""))
+        run(lambda: join_waiting_list(series.events[1], WaitingKind.ON_SITE, name="Bo",
+                                      email="bo@example.se"))
+    assert db.session.scalar(select(func.count(WaitingEntry.id))) == 2
+    travel("2020-11-01 00:00")  # 30 days after meeting 3 ended: 1-3 are past retention
+    runner.invoke(args=["privacy", "purge"])
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(WaitingEntry.id))) == 0
+    assert db.session.scalar(select(func.count(SeriesSignup.id))) == 1, "meetings 4, 5 remain"
+    travel("2020-12-01 00:00")
+    runner.invoke(args=["privacy", "purge"])
+    assert db.session.scalar(select(func.count(SeriesSignup.id))) == 0

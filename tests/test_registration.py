@@ -134,14 +134,17 @@ def test_capacity_refuses_when_web_places_are_taken(signup, reference_event, tra
     assert count() == 1
 
 
-def test_full_event_page_says_so_instead_of_a_form(signup, reference_event, client, travel):
+def test_full_event_page_says_so_and_offers_the_waiting_list_instead(
+        signup, reference_event, client, travel):
     reference_event.web_capacity = 1
     db.session.commit()
     travel(OPEN)
     signup.post()
     page = client.get(f"/events/{reference_event.slug}").get_data(as_text=True)
     assert "All web places are taken." in page
-    assert 'name="email"' not in page
+    assert f'action="/events/{reference_event.slug}/register"' not in page
+    assert f'action="/events/{reference_event.slug}/waiting-list/web"' in page
+    assert ">Join the waiting list</button>" in page
 
 
 def test_cancelled_registration_frees_the_place_and_can_sign_up_again(signup, client, travel):

@@ -103,6 +103,7 @@ def _init_extensions(app: Flask, web: bool = True) -> None:
     )
     limiter.init_app(app)
     import webapp.models  # noqa: F401  (the models register with the metadata)
+    import webapp.services.waiting  # noqa: F401  (the waiting lists listen for freed places)
     from webapp import secret_keys
 
     if web:

@@ -25,14 +25,21 @@ def part_uid(registration: Registration, part) -> str:
 def registration_calendar(registration: Registration, *, cancel: bool = False) -> bytes:
     """One VEVENT per followable part, in the event's timezone (with VTIMEZONE);
     ``cancel``: the same entries, cancelled."""
+    return registrations_calendar([registration], cancel=cancel)
+
+
+def registrations_calendar(registrations: list[Registration], *, cancel: bool = False) -> bytes:
+    """The entries of several registrations (a series' events) in one file: each part's
+    entry has the same UID as in that registration's own file."""
     from icalendar import Calendar  # only here: it is heavy for the mail worker
 
     cal = Calendar()
     cal.add("prodid", "-//Webinar Desk//webinar-desk//EN")
     cal.add("version", "2.0")
     cal.add("method", "CANCEL" if cancel else "PUBLISH")
-    for part in registration.followable_parts:
-        cal.add_component(_entry(registration, part, cancel))
+    for registration in registrations:
+        for part in registration.followable_parts:
+            cal.add_component(_entry(registration, part, cancel))
     cal.add_missing_timezones()
     return cal.to_ical()
 
@@ -49,10 +56,14 @@ def _entry(registration: Registration, part, cancel: bool):
     item.add("dtstamp", clock.now())
     item.add("dtstart", in_zone(part.starts_at, event.zone))
     item.add("dtend", in_zone(part.ends_at, event.zone))
-    item.add("summary", f"{event.title}: {part.title}")
     on_web = registration.kind is RegistrationKind.WEB
-    item.add("location", _("Streamed on the web") if on_web else event.venue)
-    item.add("description", part.description)
+    chosen = next((c.option for c in registration.choices if c.part_id == part.id),
+                  None) if part.options else None
+    title = f"{part.title}: {chosen.name}" if chosen is not None else part.title
+    item.add("summary", f"{event.title}: {title}")
+    room = f", {chosen.room}" if chosen is not None and chosen.room and not on_web else ""
+    item.add("location", _("Streamed on the web") if on_web else f"{event.venue}{room}")
+    item.add("description", chosen.description if chosen is not None else part.description)
     contact = next((c for c in event.contacts if c.email), None)
     address = event.contact_email or (contact.email if contact else "")
     if address:

@@ -44,12 +44,20 @@ def import_command(files: tuple[str, ...]) -> None:
 @click.option("--days-ahead", default=9, show_default=True,
               help="The examples start at least this many days from today.")
 def demo_command(days_ahead: int) -> None:
-    """Load the example events, moved by whole weeks so their registration is open today."""
+    """Load the example events, moved by whole weeks so their registration is open today
+    (the events of one series by the same weeks, so they keep their order and gaps)."""
     from webapp.services.event_import import import_event, load_event_file
 
-    for path in sorted(EXAMPLES.glob("*.yaml")):
-        spec = load_event_file(path)
-        shift = demo_shift(spec.starts_at, ZoneInfo(spec.timezone), days_ahead)
+    specs = [load_event_file(path) for path in sorted(EXAMPLES.glob("*.yaml"))]
+    first_of_series: dict[str, object] = {}
+    for spec in specs:
+        if spec.series is not None:
+            known = first_of_series.get(spec.series.slug)
+            if known is None or spec.starts_at < known.starts_at:
+                first_of_series[spec.series.slug] = spec
+    for spec in specs:
+        first = first_of_series[spec.series.slug] if spec.series is not None else spec
+        shift = demo_shift(first.starts_at, ZoneInfo(first.timezone), days_ahead)
         event = import_event(spec, shift=shift)
         click.echo(f"demo {event.slug}: "
                    f"starts {event.starts_at.astimezone(event.zone):%A %Y-%m-%d %H:%M %Z}")

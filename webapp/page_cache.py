@@ -71,6 +71,9 @@ def _render_with_marks(render: Callable[[], str]) -> str:
 
 
 def _filled(html: str, stamp: Callable[[], str] | None) -> str:
-    """This visitor's token and stamp in the page."""
+    """This visitor's token, and a stamp of their own in each form of the page."""
     html = html.replace(TOKEN_MARK, generate_csrf())
-    return html.replace(STAMP_MARK, stamp()) if stamp is not None else html
+    if stamp is None or STAMP_MARK not in html:
+        return html
+    first, *rest = html.split(STAMP_MARK)
+    return first + "".join(stamp() + piece for piece in rest)

@@ -20,7 +20,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from webapp.extensions import db
-from webapp.models import Invitation, Registration
+from webapp.models import Invitation, Registration, SeriesSignup, WaitingEntry
 from webapp.secret_keys import signing_keys
 
 
@@ -47,6 +47,10 @@ PURPOSES: dict[str, Purpose] = {purpose.name: purpose for purpose in (
     Purpose("watch", "participant.watch", "/watch/"),
     Purpose("confirm-email", "participant.confirm_email", "/confirm/"),
     Purpose("invitation", "participant.invitation", "/i/", Invitation),
+    # A place in a waiting list (a WaitingEntry): position, the offer, accept or leave.
+    Purpose("waiting", "participant.waiting_entry", "/w/", WaitingEntry),
+    # A person's sign-up for a series (a SeriesSignup): their events, leave some or all.
+    Purpose("series", "participant.series_home", "/s/", SeriesSignup),
 )}
 
 
@@ -80,9 +84,9 @@ def _serializer(purpose: str) -> URLSafeSerializer:
     return _serializer_for(signing_keys(current_app.config), purpose)
 
 
-def make_token(purpose: str, registration: Registration | Invitation) -> str:
-    """A signed token for ``registration`` (or the purpose's row) at its current token
-    version."""
+def make_token(purpose: str, registration) -> str:
+    """A signed token for ``registration`` (or another row with an ``id`` and a
+    ``token_version``: a waiting-list entry, a series sign-up) at its current version."""
     return _serializer(purpose).dumps([registration.id, registration.token_version])
 
 
@@ -103,13 +107,13 @@ def read_payload(purpose: str, token: str) -> tuple[int, int] | None:
     return payload[0], payload[1]
 
 
-def read_token(purpose: str, token: str):
-    """The registration (or the purpose's row) a token names, or None if tampered,
-    foreign or revoked."""
+def read_token(purpose: str, token: str, model=None):
+    """The row a token names (the purpose's kind of row, a registration by default, or
+    ``model``), or None if tampered, foreign or revoked."""
     payload = read_payload(purpose, token)
     if payload is None:
         return None
-    registration = db.session.get(PURPOSES[purpose].model, payload[0])
-    if registration is None or registration.token_version != payload[1]:
+    row = db.session.get(model or PURPOSES[purpose].model, payload[0])
+    if row is None or row.token_version != payload[1]:
         return None
-    return registration
+    return row

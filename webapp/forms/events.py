@@ -29,7 +29,8 @@ TIME_HINT = _l("In the event's time zone: 2021-11-18 10:00, or a date alone")
 #: Form fields holding a local date and time, and whether a date alone means the day's end.
 TIMES = {"starts_at": False, "ends_at": True, "registration_opens_at": False,
          "registration_closes_at": True, "recording_available_until": True,
-         "rsvp_closes_at": True}
+         "rsvp_closes_at": True,
+         "choices_close_at": True}
 
 
 def local_text(instant, zone) -> str:
@@ -104,8 +105,14 @@ class EventForm(FlaskForm):
                                 validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     onsite_capacity = IntegerField(_l("Seats on site"), description=_l("Empty: no limit"),
                                    validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    onsite_signup = BooleanField(_l("The public may sign up to attend on site"))
+    choices_close_at = StringField(
+        _l("Choices of the slots' options can change until"),
+        description=_l("Empty: the sign-up deadline. A date alone means the end of that day"))
     series_slug = StringField(_l("Series address (optional)"))
     series_title = StringField(_l("Series title"))
+    series_description = TextAreaField(_l("Series description"),
+                                       description=_l("Markdown, shown on the series page"))
     contacts = FieldList(FormField(ContactForm), min_entries=1)
 
     @property
@@ -118,7 +125,7 @@ class EventForm(FlaskForm):
         for name in ("title", "slug", "summary", "description", "language", "timezone", "venue",
                      "stream_url", "recording_url", "stream_embeddable", "media_link_secret",
                      "require_email_confirmation", "web_capacity", "onsite_capacity",
-                     "contact_email"):
+                     "contact_email", "onsite_signup"):
             self[name].data = getattr(event, name)
         for language in LANGUAGE_NAMES:
             texts = (event.translations or {}).get(language, {})
@@ -128,6 +135,7 @@ class EventForm(FlaskForm):
             self[name].data = local_text(getattr(event, name), event.zone)
         if event.series is not None:
             self.series_slug.data, self.series_title.data = event.series.slug, event.series.title
+            self.series_description.data = event.series.description
         while len(self.contacts):
             self.contacts.pop_entry()
         for contact in event.contacts:
@@ -152,9 +160,11 @@ class EventForm(FlaskForm):
         data["require_email_confirmation"] = bool(self.require_email_confirmation.data)
         data["web_capacity"] = self.web_capacity.data
         data["onsite_capacity"] = self.onsite_capacity.data
+        data["onsite_signup"] = bool(self.onsite_signup.data)
         if (self.series_slug.data or "").strip():
             data["series"] = {"slug": self.series_slug.data.strip(),
-                              "title": (self.series_title.data or "").strip()}
+                              "title": (self.series_title.data or "").strip(),
+                              "description": (self.series_description.data or "").strip()}
         data["contacts"] = [
             {key: (entry[key].data or "").strip() for key in ("name", "role", "phone", "email")}
             for entry in self.contacts if (entry["name"].data or "").strip()]
@@ -173,7 +183,8 @@ class EventForm(FlaskForm):
         """The form field for an event-document path, e.g. ("contacts", 0, "email")."""
         head = path[0] if path else None
         if head == "series":
-            return self.series_title if "title" in path else self.series_slug
+            return (self.series_title if "title" in path else self.series_description
+                    if "description" in path else self.series_slug)
         if head == "translations" and len(path) > 2 and f"text_{path[1]}" in self:
             texts = self[f"text_{path[1]}"]
             return texts[path[2]] if path[2] in ("title", "summary", "description") else texts.title

@@ -63,3 +63,8 @@ class WebRegistrationForm(HumanForm):
         """The sign-up's values, as the registration service takes them."""
         return {"name": self.name.data, "email": self.email.data,
                 "organisation": self.organisation.data or ""}
+
+
+class OnSiteRegistrationForm(WebRegistrationForm):
+    """The same fields and checks (honeypot, a timing stamp bound to the session and
+    used once), for a seat on site; shown with the prefix ``onsite``."""

@@ -32,6 +32,7 @@ from webapp.models import (
     MailKind,
     MailStatus,
     OutboxMessage,
+    ProgrammePart,
     Registration,
     RegistrationStatus,
     ViewMode,
@@ -89,15 +90,17 @@ def _claim_statements() -> tuple:
 
 def load_rows(ids: list[int]) -> list[OutboxMessage]:
     """The claimed rows in claim order, with what rendering needs, in two queries: the
-    rows with their registrations, then their events with parts and contacts (a
-    registration's event is the same object, found in the session without a query)."""
+    rows with their registrations (and their choices of the slots' options), then their
+    events with parts (and options) and contacts (a registration's event, and a choice's
+    option, is the same object, found in the session without a query)."""
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(ids)).options(
-            joinedload(OutboxMessage.registration),
-            selectinload(OutboxMessage.event).options(joinedload(Event.parts),
-                                                      joinedload(Event.contacts)),
+            joinedload(OutboxMessage.registration).joinedload(Registration.choices),
+            selectinload(OutboxMessage.event).options(
+                joinedload(Event.parts).joinedload(ProgrammePart.options),
+                joinedload(Event.contacts)),
         )
-    ).all()
+    ).unique().all()
     by_id = {row.id: row for row in rows}
     return [by_id[id_] for id_ in ids if id_ in by_id]
 

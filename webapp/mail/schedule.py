@@ -49,7 +49,15 @@ def enqueue_due_messages() -> int:
         if expiry is not None and event.ends_at <= now < expiry:
             added += _once(event, "recording", MailKind.RECORDING, _active(event))
     remove_unconfirmed_registrations()
-    return added
+    return added + _waiting_lists()
+
+
+def _waiting_lists() -> int:
+    """Lapse the waiting-list offers that ran out and offer every free place; returns
+    the emails queued (one per offer made)."""
+    from webapp.services.waiting import run_waiting_lists
+
+    return run_waiting_lists()
 
 
 def _events_with_timed_mail(now, lead) -> list[Event]:

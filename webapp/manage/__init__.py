@@ -46,8 +46,10 @@ from webapp.manage import (  # noqa: E402,F401
     labels,
     mail,
     materials,
+    options,
     programme,
     registrations,
     seat_requests,
     users,
+    waiting,
 )

@@ -25,8 +25,8 @@ def event_or_404(event_id: int) -> Event:
     event one may not manage is not shown to exist)."""
     event = db.session.scalar(
         visible_events().where(Event.id == event_id)
-        .options(selectinload(Event.parts), selectinload(Event.contacts),
-                 selectinload(Event.materials)))
+        .options(selectinload(Event.parts).selectinload(ProgrammePart.options),
+                 selectinload(Event.contacts), selectinload(Event.materials)))
     if event is None:
         abort(404)
     return event

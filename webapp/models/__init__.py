@@ -21,13 +21,16 @@ from webapp.models.invitations import (
     SeatRequestStatus,
 )
 from webapp.models.materials import Material, MaterialAccess, MaterialFile, MaterialType
+from webapp.models.options import OptionChoice, PartOption
 from webapp.models.outbox import MailKind, MailStatus, OutboxMessage, ScheduleMark
 from webapp.models.registrations import (
     Registration,
     RegistrationKind,
     RegistrationStatus,
 )
+from webapp.models.series_signups import SeriesSignup
 from webapp.models.users import ADMIN, COORDINATOR, EventAccess, Role, User
+from webapp.models.waiting import IN_LINE, WaitingEntry, WaitingKind, WaitingStatus
 
 # Tables that refer to an event but are not part of it as shown: rows about people
 # and the app's own bookkeeping. Changing them leaves the event's revision alone (a
@@ -46,6 +49,8 @@ NOT_EVENT_CONTENT = {
                       "changes its material's row (size, checksum), which raises the revision",
     "invitations": "people invited to the event, and their answers",
     "seat_requests": "people asking for a seat of their own",
+    "option_choices": "people's choices of a slot's options, not the programme",
+    "waiting_entries": "people waiting for a place",
 }
 
 __all__ = [
@@ -85,4 +90,11 @@ __all__ = [
     "MaterialAccess",
     "MaterialFile",
     "MaterialType",
+    "SeriesSignup",
+    "IN_LINE",
+    "OptionChoice",
+    "PartOption",
+    "WaitingEntry",
+    "WaitingKind",
+    "WaitingStatus",
 ]

@@ -18,6 +18,7 @@ from webapp.models.types import UTCDateTime
 
 if TYPE_CHECKING:
     from webapp.models.materials import Material
+    from webapp.models.options import PartOption
 
 
 def enum_column(enum_class: type[enum.Enum]) -> Enum:
@@ -93,6 +94,8 @@ class Series(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     #: Title shown above the grouped events.
     title: Mapped[str] = mapped_column(String(300))
+    #: What the series is about, Markdown (its page shows it above the events).
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     events: Mapped[list[Event]] = relationship(
         back_populates="series", order_by="Event.starts_at"
@@ -148,6 +151,11 @@ class Event(db.Model):
     web_capacity: Mapped[int | None] = mapped_column(Integer)
     #: Seats on site (invited experts, on-site sign-up); None means no limit.
     onsite_capacity: Mapped[int | None] = mapped_column(Integer)
+    #: The public may sign up on site (a form beside the web sign-up; ``onsite_capacity``).
+    onsite_signup: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Last instant participants may change their choices of the slots' options (its
+    #: last second is accepted); None: the registration deadline.
+    choices_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Double opt-in: a web registration counts only once its email address is confirmed.
     require_email_confirmation: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Draft, published or cancelled.
@@ -213,6 +221,22 @@ class Event(db.Model):
         """The streamed part that starts first, if any."""
         return min(self.streamed_parts, key=lambda p: p.starts_at, default=None)
 
+    @property
+    def slots(self) -> list[ProgrammePart]:
+        """Parts with options to choose from, in programme order."""
+        return [p for p in self.parts if p.options]
+
+    @property
+    def choices_deadline(self) -> datetime:
+        """The last second choices may change: ``choices_close_at``, else the
+        registration deadline."""
+        return self.choices_close_at or self.registration_closes_at
+
+    def choices_open(self, at: datetime) -> bool:
+        """Choices may still be made or changed at instant ``at`` (published, not over)."""
+        return (self.status is EventStatus.PUBLISHED
+                and at.replace(microsecond=0) <= self.choices_deadline and at < self.starts_at)
+
     def registration_window(self, at: datetime) -> RegistrationWindow:
         """Where web sign-up stands at instant ``at``.
 
@@ -266,6 +290,9 @@ class ProgrammePart(EventContent, db.Model):
     event: Mapped[Event] = relationship(back_populates="parts")
     materials: Mapped[list[Material]] = relationship(
         back_populates="part", order_by="Material.position")
+    #: A part with options is a slot: each registration chooses one of them.
+    options: Mapped[list[PartOption]] = relationship(
+        back_populates="part", order_by="PartOption.position", cascade="all, delete-orphan")
 
     @property
     def is_public_stream(self) -> bool:

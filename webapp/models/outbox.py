@@ -39,6 +39,13 @@ class MailKind(enum.Enum):
     INVITATION = "invitation"
     INVITATION_REMINDER = "invitation_reminder"
     SEAT_REFUSED = "seat_refused"  # a forwarded invitation's reader gets no seat
+    # Rendered when queued (``context`` holds the message; see mail/prebuilt.py):
+    WAITING_JOINED = "waiting_joined"  # you are on the waiting list, at position N
+    WAITING_OFFER = "waiting_offer"  # a place is yours if you accept by ...
+    WAITING_ACCEPTED = "waiting_accepted"  # you have the option's seat
+    WAITING_LAPSED = "waiting_lapsed"  # the offer ran out; it went to the next person
+    WAITING_LEFT = "waiting_left"  # you left the waiting list
+    SERIES_CONFIRMATION = "series_confirmation"  # one email for a series' events
 
 
 class MailStatus(enum.Enum):

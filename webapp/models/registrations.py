@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.models.events import Event, ProgrammePart, enum_column
 from webapp.models.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from webapp.models.options import OptionChoice
 
 
 class RegistrationKind(enum.Enum):
@@ -80,6 +84,9 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
+    #: The option chosen in each slot of the event.
+    choices: Mapped[list[OptionChoice]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def is_active(self) -> bool:

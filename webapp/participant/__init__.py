@@ -14,4 +14,12 @@ def private(response):
     return response
 
 
-from webapp.participant import invitation, materials, routes, watch  # noqa: E402,F401
+from webapp.participant import (  # noqa: E402,F401
+    choices,
+    invitation,
+    materials,
+    routes,
+    series,
+    waiting,
+    watch,
+)

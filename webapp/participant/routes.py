@@ -38,10 +38,12 @@ def home(token: str):
     """What the participant registered for, and where the event stands for them: when
     the stream link comes, the watch page once it has come, what is live, the
     recordings until they expire, and that it is over."""
+    from webapp.participant.choices import choices_context
+
     registration = _registration(token)
     return render_template("participant/home.html", registration=registration,
                            event=registration.event, token=token, form=FlaskForm(),
-                           **participant_view(registration))
+                           **participant_view(registration), **choices_context(registration))
 
 
 @bp.get("/p/<token>/calendar.ics")

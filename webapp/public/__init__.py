@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from webapp.public import publications, routes  # noqa: E402,F401
+from webapp.public import onsite, publications, routes, series  # noqa: E402,F401

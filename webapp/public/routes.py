@@ -7,9 +7,15 @@ from flask import abort, current_app, make_response, render_template, request, u
 from webapp import clock
 from webapp.db import transactional
 from webapp.extensions import limiter
-from webapp.forms.registration import FIELDS, WebRegistrationForm, new_stamp
+from webapp.forms.choices import with_slots
+from webapp.forms.registration import (
+    FIELDS,
+    OnSiteRegistrationForm,
+    WebRegistrationForm,
+    new_stamp,
+)
 from webapp.htmx import redirect_to, render
-from webapp.models import Event, RegistrationWindow
+from webapp.models import Event, RegistrationKind, RegistrationWindow
 from webapp.page_cache import STAMP_MARK, cached_page
 from webapp.public import bp
 from webapp.services import DomainError
@@ -19,6 +25,8 @@ from webapp.services.events import (
     list_public_events,
     listing_version,
 )
+from webapp.services.options import OptionFull, choose_options, seats_left_by_option
+from webapp.services.places import places_left
 from webapp.services.registrations import (
     check_registration_open,
     register_web_participant,
@@ -40,22 +48,48 @@ def _render_event_list() -> str:
 
 @bp.get("/events/<slug>")
 def event_page(slug: str):
-    """The event, its programme, and the sign-up form while registration is open
+    """The event, its programme, and the sign-up forms while registration is open
     (rendered once per event revision and sign-up state; see webapp/page_cache.py)."""
     event = get_public_event(slug, with_content=False)
-    window, places = event.registration_window(clock.now()), web_places_left(event)
-    key = ("event", event.id, event.revision, event.created_at, window, places)
+    key = ("event", event.id, event.revision, event.created_at, *_signup_state(event))
     html = cached_page(key, lambda: _render_event_page(event), stamp=new_stamp)
     response = make_response(html)
     response.vary.add("HX-Request")
     return response
 
 
+def _signup_state(event: Event) -> tuple:
+    """Everything on the event page that changes without a change of the event: the
+    sign-up window and the places and seats left (the page cache's key holds them)."""
+    return (event.registration_window(clock.now()), web_places_left(event),
+            places_left(event, RegistrationKind.ON_SITE),
+            tuple(sorted(seats_left_by_option(event).items())))
+
+
 def _render_event_page(event: Event) -> str:
-    """The page with an empty sign-up form whose stamp is the placeholder."""
-    form = WebRegistrationForm(formdata=None)
+    """The page with empty sign-up forms whose stamps are the placeholder."""
+    form = web_form(event, formdata=None)
     form.started.data = STAMP_MARK
-    return _signup_response(event, form).get_data(as_text=True)
+    onsite = onsite_form(event, formdata=None)
+    if onsite is not None:
+        onsite.started.data = STAMP_MARK
+    return _signup_response(event, form, onsite=onsite).get_data(as_text=True)
+
+
+def web_form(event: Event, **kwargs) -> WebRegistrationForm:
+    """The web sign-up form, with a choice per slot that has streamed options."""
+    return with_slots(WebRegistrationForm, event, RegistrationKind.WEB)(**kwargs)
+
+
+def onsite_form(event: Event, **kwargs) -> OnSiteRegistrationForm | None:
+    """The on-site sign-up form (with a choice per slot), if the event offers one."""
+    if not event.onsite_signup:
+        return None
+    form = with_slots(OnSiteRegistrationForm, event, RegistrationKind.ON_SITE)(
+        prefix="onsite", **kwargs)
+    if "formdata" in kwargs:
+        form.stamp()
+    return form
 
 
 @bp.post("/events/<slug>/register")
@@ -63,14 +97,21 @@ def _render_event_page(event: Event) -> str:
 @transactional
 def register(slug: str):
     """Sign up as a web participant (full page without JS, the sign-up fragment with HTMX)."""
-    event = get_public_event(slug, with_content=False)  # its parts load if needed
-    form = WebRegistrationForm()
+    event = get_public_event(slug, with_content=False)  # its content loads if needed
+    form = web_form(event)
     try:
         check_registration_open(event)
-        if not form.validate():
+        if not form.validate() or not form.check_required({}):
             return _signup_response(event, form, status=422)
-        register_web_participant(event, **form.person())
+        signup = register_web_participant(event, **form.person())
+        if not signup.already_registered:
+            choose_options(signup.registration, form.chosen())
+    except OptionFull as error:
+        form.show_full(error.option, error.message)
+        form.stamp()  # the form is shown again: it starts now
+        return _signup_response(event, form, status=error.status)
     except DomainError as error:
+        form.stamp()
         return _signup_response(event, form, notice=error.message, status=error.status)
     # New or already registered: the same page and words (the email says which).
     return redirect_to(url_for("public.check_email", slug=slug))
@@ -114,11 +155,17 @@ def accessibility():
 
 
 def _signup_response(event: Event, form: WebRegistrationForm, *, notice: str | None = None,
-                     status: int = 200, done: bool = False):
-    """The event page, or only its sign-up section for HTMX."""
+                     status: int = 200, done: bool = False, onsite=None,
+                     onsite_notice: str | None = None, partial: str = "public/_signup.html"):
+    """The event page, or only the section of the form sent for HTMX."""
     window = event.registration_window(clock.now())
+    if onsite is None:
+        onsite = onsite_form(event, formdata=None)
     return render(
-        "public/_signup.html", "public/event.html", status=status,
+        partial, "public/event.html", status=status,
         event=event, form=form, notice=notice, done=done, window=window,
         open=window is RegistrationWindow.OPEN, places_left=web_places_left(event),
+        onsite_form=onsite, onsite_notice=onsite_notice, seats=seats_left_by_option(event),
+        onsite_left=places_left(event, RegistrationKind.ON_SITE),
+        poll=current_app.config["PLACES_POLL_SECONDS"],
     )

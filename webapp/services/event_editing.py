@@ -15,12 +15,21 @@ from sqlalchemy import insert, literal, select
 
 from webapp.extensions import db
 from webapp.mail.outbox import notify_event_cancelled
-from webapp.models import Contact, Event, EventStatus, MaterialFile, ProgrammePart
+from webapp.models import (
+    Contact,
+    Event,
+    EventStatus,
+    MaterialFile,
+    PartOption,
+    ProgrammePart,
+    RegistrationKind,
+)
 from webapp.services import DomainError
 from webapp.services.audit import changes_between, record_action, snapshot
-from webapp.services.event_import import assign_event_fields
-from webapp.services.event_materials import copy_materials, part_from_spec, sync_materials
+from webapp.services.event_import import assign_event_fields, build_part
+from webapp.services.event_materials import copy_materials, sync_materials
 from webapp.services.event_spec import EventSpec, order_problems
+from webapp.services.places import place_freed
 
 #: The fields of an event the audit log compares before and after an edit.
 EVENT_FIELDS = (
@@ -28,7 +37,8 @@ EVENT_FIELDS = (
     "timezone", "venue", "starts_at",
     "ends_at", "registration_opens_at", "registration_closes_at", "recording_available_until",
     "rsvp_closes_at", "stream_url", "recording_url", "stream_embeddable",
-    "require_email_confirmation", "web_capacity", "onsite_capacity", "status",
+    "require_email_confirmation", "web_capacity", "onsite_capacity", "onsite_signup",
+    "choices_close_at", "status",
 )
 
 
@@ -63,7 +73,7 @@ def create_event(spec: EventSpec) -> Event:
     """A new draft event from ``spec`` (its programme too, if it has one)."""
     event = Event(slug=spec.slug, status=EventStatus.DRAFT)
     assign_event_fields(event, spec)
-    event.parts = [part_from_spec(p, i) for i, p in enumerate(spec.programme)]
+    event.parts = [build_part(i, p) for i, p in enumerate(spec.programme)]
     sync_materials(event, spec, {})
     db.session.add(event)
     db.session.flush()
@@ -82,6 +92,11 @@ def update_event(event: Event, spec: EventSpec) -> dict:
                               snapshot(event, EVENT_FIELDS) | {"contacts": _contacts(event)})
     if changes:
         record_action("event.update", event=event, changes=changes)
+    for kind, name in ((RegistrationKind.WEB, "web_capacity"),
+                       (RegistrationKind.ON_SITE, "onsite_capacity")):
+        old, new = changes.get(name, (0, 0))
+        if old is not None and (new is None or new > old):
+            place_freed(event, kind)  # more places: the waiting list is offered them
     return changes
 
 
@@ -132,7 +147,8 @@ def duplicate_event(event: Event, *, slug: str, weeks: int) -> Event:
         description=p.description, speakers=list(p.speakers), streamed=p.streamed,
         recording_url=p.recording_url, audience=p.audience,
         translations=dict(p.translations or {}), venue=p.venue, venue_address=p.venue_address,
-        venue_city=p.venue_city, venue_map_url=p.venue_map_url) for p in event.parts]
+        venue_city=p.venue_city, venue_map_url=p.venue_map_url,
+        options=[_copy_option(o) for o in p.options]) for p in event.parts]
     files = copy_materials(event, copy)
     db.session.add(copy)
     db.session.flush()
@@ -142,6 +158,14 @@ def duplicate_event(event: Event, *, slug: str, weeks: int) -> Event:
             .where(MaterialFile.material_id == source_id)))
     record_action("event.duplicate", event=copy, note=f"from {event.slug}, {weeks} weeks later")
     return copy
+
+
+def _copy_option(option: PartOption) -> PartOption:
+    """A slot's option, copied (its choices stay with the original)."""
+    return PartOption(position=option.position, label=option.label, title=option.title,
+                      description=option.description, language_note=option.language_note,
+                      room=option.room, seat_limit=option.seat_limit, streamed=option.streamed,
+                      translations=dict(option.translations or {}))
 
 
 def _mover(zone: ZoneInfo, shift: timedelta):

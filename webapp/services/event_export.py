@@ -14,7 +14,8 @@ from webapp.timefmt import in_zone
 
 _OWN_FIELDS = ("slug", "title", "summary", "description", "language", "timezone", "venue")
 _TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
-          "recording_available_until", "rsvp_closes_at")
+          "recording_available_until", "rsvp_closes_at", "choices_close_at")
+_OPTION_TEXTS = ("label", "description", "language_note", "room")
 _OPTIONAL = ("stream_url", "recording_url", "media_link_secret", "web_capacity",
              "onsite_capacity")
 
@@ -40,9 +41,14 @@ def event_document(event: Event) -> dict:
         document["contact_email"] = event.contact_email
     document["stream_embeddable"] = event.stream_embeddable
     document["require_email_confirmation"] = event.require_email_confirmation
+    document["onsite_signup"] = event.onsite_signup
+    if event.choices_close_at is not None:
+        document["choices_close_at"] = _local(event.choices_close_at, zone)
     document["status"] = event.status.value
     if event.series is not None:
         document["series"] = {"slug": event.series.slug, "title": event.series.title}
+        if event.series.description:
+            document["series"]["description"] = event.series.description
     document["contacts"] = [
         {key: getattr(c, key) for key in ("name", "role", "phone", "email") if getattr(c, key)}
         for c in event.contacts]
@@ -70,6 +76,19 @@ def _part(part, zone, event: Event) -> dict:
     links = [material_document(m) for m in event.materials if not m.is_file and m.part is part]
     if links:
         data["materials"] = links
+    if part.options:
+        data["options"] = [_option(option) for option in part.options]
+    return data
+
+
+def _option(option) -> dict:
+    data = {"title": option.title}
+    data.update({key: getattr(option, key) for key in _OPTION_TEXTS if getattr(option, key)})
+    if option.seat_limit is not None:
+        data["seat_limit"] = option.seat_limit
+    data["streamed"] = option.streamed
+    if option.translations:
+        data["translations"] = option.translations
     return data
 
 

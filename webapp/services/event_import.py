@@ -19,12 +19,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Contact, Event, Series
-from webapp.services.event_materials import file_places, part_from_spec, sync_materials
+from webapp.models import Contact, Event, PartOption, ProgrammePart, Series
+from webapp.services.event_materials import assign_venue, file_places, sync_materials
 from webapp.services.event_spec import (  # noqa: F401  (the schema, read by importers too)
     LANGUAGES,
     EventImportError,
     EventSpec,
+    OptionSpec,
+    PartSpec,
     SeriesSpec,
     order_problems,
 )
@@ -155,11 +157,40 @@ def import_event(spec: EventSpec, *, shift: timedelta | None = None) -> Event:
     places = file_places(event)
     assign_event_fields(event, spec, at)
     event.status = spec.status
-    event.parts = [part_from_spec(p, index, at) for index, p in enumerate(spec.programme)]
+    event.parts = [build_part(index, p, at) for index, p in enumerate(spec.programme)]
     sync_materials(event, spec, places)
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def build_part(position: int, spec: PartSpec, at=lambda instant: instant) -> ProgrammePart:
+    """A programme part (with its venue, and its options if it is a slot) from ``spec``;
+    its materials are set by ``sync_materials``."""
+    part = ProgrammePart(
+        position=position, title=spec.title, starts_at=at(spec.starts_at),
+        ends_at=at(spec.ends_at), description=spec.description, speakers=list(spec.speakers),
+        streamed=spec.streamed, recording_url=spec.recording_url, audience=spec.audience,
+        translations=spec.stored_translations,
+        options=[build_option(index, o) for index, o in enumerate(spec.options)],
+    )
+    assign_venue(part, spec)
+    return part
+
+
+def build_option(position: int, spec: OptionSpec) -> PartOption:
+    """One option of a slot from ``spec``."""
+    option = PartOption(position=position)
+    assign_option_fields(option, spec)
+    return option
+
+
+def assign_option_fields(option: PartOption, spec: OptionSpec) -> None:
+    """Copy an option's fields from ``spec``."""
+    option.label, option.title, option.description = spec.label, spec.title, spec.description
+    option.language_note, option.room = spec.language_note, spec.room
+    option.seat_limit, option.streamed = spec.seat_limit, spec.streamed
+    option.translations = spec.stored_translations
 
 
 def assign_event_fields(event: Event, spec: EventSpec, at=lambda instant: instant) -> None:
@@ -178,6 +209,7 @@ def assign_event_fields(event: Event, spec: EventSpec, at=lambda instant: instan
     event.media_link_secret = spec.media_link_secret
     event.require_email_confirmation = spec.require_email_confirmation
     event.web_capacity, event.onsite_capacity = spec.web_capacity, spec.onsite_capacity
+    event.onsite_signup, event.choices_close_at = spec.onsite_signup, at(spec.choices_close_at)
     event.series = _series(spec.series)
     contacts = [(c.name, c.role, c.phone, c.email) for c in spec.contacts]
     if contacts != [(c.name, c.role, c.phone, c.email) for c in event.contacts]:
@@ -193,5 +225,5 @@ def _series(spec: SeriesSpec | None) -> Series | None:
     if series is None:
         series = Series(slug=spec.slug)
         db.session.add(series)
-    series.title = spec.title
+    series.title, series.description = spec.title, spec.description
     return series

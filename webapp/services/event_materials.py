@@ -22,17 +22,6 @@ def assign_material(material: Material, spec: MaterialFields) -> None:
         setattr(material, field, getattr(spec, field))
 
 
-def part_from_spec(spec: PartSpec, position: int, at=lambda instant: instant) -> ProgrammePart:
-    """A new programme part from ``spec`` (its materials are set by ``sync_materials``)."""
-    part = ProgrammePart(
-        position=position, title=spec.title, starts_at=at(spec.starts_at),
-        ends_at=at(spec.ends_at), description=spec.description, speakers=list(spec.speakers),
-        streamed=spec.streamed, recording_url=spec.recording_url, audience=spec.audience,
-        translations=spec.stored_translations)
-    assign_venue(part, spec)
-    return part
-
-
 def assign_venue(part: ProgrammePart, spec: PartSpec) -> None:
     """The part's own venue from ``spec`` (none: the event's)."""
     venue = spec.venue

@@ -168,6 +168,26 @@ class VenueSpec(_Strict):
     map_url: Url | None = None
 
 
+class OptionSpec(_Strict):
+    """One of a slot's parallel options (seminar A, B, ...)."""
+
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10),
+                     AfterValidator(_printable)] = ""
+    title: Title
+    description: Text = ""
+    language_note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100),
+                             AfterValidator(_printable)] = ""
+    room: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
+                    AfterValidator(_printable)] = ""
+    seat_limit: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    streamed: bool = False
+    translations: dict[Literal[LANGUAGES], PartTexts] = Field(default_factory=dict)
+
+    @property
+    def stored_translations(self) -> dict:
+        return _texts(self.translations)
+
+
 class PartSpec(_Strict):
     title: Title
     starts_at: Any
@@ -180,6 +200,8 @@ class PartSpec(_Strict):
     translations: dict[Literal[LANGUAGES], PartTexts] = Field(default_factory=dict)
     venue: VenueSpec | None = None
     materials: list[MaterialSpec] = Field(default_factory=list, max_length=50)
+    #: A part with options is a slot: each participant chooses one of them.
+    options: list[OptionSpec] = Field(default_factory=list, max_length=26)
 
     @property
     def stored_translations(self) -> dict:
@@ -199,10 +221,20 @@ class PartSpec(_Strict):
     def _parse(cls, value: Any) -> Any:
         return _when(value, time_allowed=True)
 
+    @model_validator(mode="after")
+    def _streamed_options(self) -> PartSpec:
+        """An option can be streamed only in a part that is streamed."""
+        for index, option in enumerate(self.options):
+            if option.streamed and not self.streamed:
+                raise ValueError(f"options[{index}].streamed: only a streamed part has "
+                                 "streamed options (set streamed: true on the part)")
+        return self
+
 
 class SeriesSpec(_Strict):
     slug: Slug
     title: Title
+    description: Text = ""
 
 
 class EventSpec(_Strict):
@@ -229,6 +261,8 @@ class EventSpec(_Strict):
     require_email_confirmation: bool = False
     web_capacity: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
     onsite_capacity: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    onsite_signup: bool = False
+    choices_close_at: Any = None
     status: EventStatus = EventStatus.DRAFT
     series: SeriesSpec | None = None
     contacts: list[ContactSpec] = Field(default_factory=list, max_length=50)
@@ -252,7 +286,7 @@ class EventSpec(_Strict):
 
     @field_validator(
         "starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
-        "recording_available_until", "rsvp_closes_at", mode="before",
+        "recording_available_until", "rsvp_closes_at", "choices_close_at", mode="before",
     )
     @classmethod
     def _parse(cls, value: Any) -> Any:
@@ -272,6 +306,8 @@ class EventSpec(_Strict):
             )
         if self.rsvp_closes_at is not None:
             self.rsvp_closes_at = to_utc(self.rsvp_closes_at, zone, end_of_day=True)
+        if self.choices_close_at is not None:
+            self.choices_close_at = to_utc(self.choices_close_at, zone, end_of_day=True)
         event_day = self.starts_at.astimezone(zone).date()
         for part in self.programme:
             part.starts_at = to_utc(part.starts_at, zone, day=event_day)
@@ -306,6 +342,8 @@ def order_problems(spec: EventSpec) -> list[tuple[tuple, str]]:
         problems.append((("recording_available_until",), "must not be before the event ends"))
     if spec.rsvp_closes_at and spec.rsvp_closes_at > spec.ends_at:
         problems.append((("rsvp_closes_at",), "must not be after the event ends"))
+    if spec.choices_close_at and spec.choices_close_at > spec.starts_at:
+        problems.append((("choices_close_at",), "must not be after the event starts"))
     for index, part in enumerate(spec.programme):
         if part.ends_at <= part.starts_at:
             problems.append((("programme", index, "ends_at"), "must be after starts_at"))

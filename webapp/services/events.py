@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Event, EventStatus, Series
+from webapp.models import Event, EventStatus, ProgrammePart, Series
 
 
 @dataclass
@@ -23,11 +23,13 @@ class ListingEntry:
 
 def find_public_event(slug: str, with_content: bool = True) -> Event | None:
     """A published or cancelled event by slug (drafts are not public), or None;
-    ``with_content``: its parts and contacts loaded in the same go."""
+    ``with_content``: its parts (with their options), contacts, materials and series
+    loaded in the same go."""
     query = select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT)
     if with_content:
-        query = query.options(selectinload(Event.parts), selectinload(Event.contacts),
-                              selectinload(Event.materials))
+        query = query.options(selectinload(Event.parts).selectinload(ProgrammePart.options),
+                              selectinload(Event.contacts), selectinload(Event.materials),
+                              selectinload(Event.series))
     return db.session.scalar(query)
 
 

@@ -19,6 +19,8 @@ from webapp.models import (
     OutboxMessage,
     Registration,
     SeatRequest,
+    SeriesSignup,
+    WaitingEntry,
     WatchNetwork,
 )
 
@@ -38,6 +40,7 @@ def purge_personal_data() -> int:
         Registration.event_id.in_(expired), Registration.purged_at.is_(None))
     for model in (SeatRequest, Invitation):  # invited people and who asked: all personal
         db.session.execute(delete(model).where(model.event_id.in_(expired)))
+    _purge_lists(expired)
     return anonymise_registrations(db.session.scalars(targets).all())
 
 
@@ -76,6 +79,16 @@ def forget_orders(before) -> None:
         .values(context={}, last_error=None).execution_options(synchronize_session=False))
 
 
+def _purge_lists(expired) -> None:
+    """Waiting-list entries of those events go (their people are named in them), and a
+    series sign-up goes once every event of its series is past its retention."""
+    db.session.execute(delete(WaitingEntry).where(WaitingEntry.event_id.in_(expired))
+                       .execution_options(synchronize_session=False))
+    kept = select(Event.series_id).where(Event.series_id.is_not(None), Event.id.not_in(expired))
+    db.session.execute(delete(SeriesSignup).where(SeriesSignup.series_id.not_in(kept))
+                       .execution_options(synchronize_session=False))
+
+
 def delete_registration(registration: Registration) -> None:
     """The participant's own request: the registration and everything about it goes,
     emails still queued for it too, and the invitation (and requests for a seat) that
@@ -87,6 +100,9 @@ def delete_registration(registration: Registration) -> None:
     for model in (SeatRequest, Invitation):
         db.session.execute(delete(model).where(model.event_id == registration.event_id,
                                                model.email == registration.email))
+    db.session.execute(delete(WaitingEntry).where(
+        WaitingEntry.event_id == registration.event_id,
+        WaitingEntry.email == registration.email).execution_options(synchronize_session=False))
     db.session.delete(registration)
     db.session.flush()
 

@@ -38,6 +38,9 @@ def check_part(event: Event, document: dict, part: ProgrammePart | None = None) 
     spec.starts_at = to_utc(spec.starts_at, event.zone, day=day)
     spec.ends_at = to_utc(spec.ends_at, event.zone, day=day, end_of_day=True)
     problems = _time_problems(event, spec.starts_at, spec.ends_at, part)
+    if part is not None and not spec.streamed and any(o.streamed for o in part.options):
+        problems[("streamed",)] = _("Some of this slot's options are streamed: unmark them "
+                                    "first (on its Options page).")
     if problems:
         raise InvalidEvent(problems)
     return spec

@@ -15,6 +15,8 @@ from webapp.mail.outbox import (
     notify_confirm_email,
     notify_link_resent,
     notify_registration_confirmed,
+    notify_stream_link,
+    stream_link_is_due,
 )
 from webapp.models import (
     Event,
@@ -25,6 +27,7 @@ from webapp.models import (
     RegistrationWindow,
 )
 from webapp.services import DomainError
+from webapp.services.options import drop_choices, seats_freed
 from webapp.services.places import lock_event, place_freed, places_left
 from webapp.timefmt import long_datetime
 
@@ -70,13 +73,14 @@ def check_registration_open(event: Event) -> None:
         raise RegistrationClosed(window_message(event, window))
 
 
-def web_places_left(event: Event) -> int | None:
+def web_places_left(event: Event, *, taking_offer: bool = False) -> int | None:
     """Free web places, or None when the event has no capacity limit."""
-    return places_left(event, RegistrationKind.WEB)
+    return places_left(event, RegistrationKind.WEB, taking_offer=taking_offer)
 
 
 def register_web_participant(
-    event: Event, *, name: str, email: str, organisation: str
+    event: Event, *, name: str, email: str, organisation: str, confirm: bool = True,
+    taking_offer: bool = False,
 ) -> SignUp:
     """Register ``email`` as a web participant of ``event``.
 
@@ -86,15 +90,20 @@ def register_web_participant(
     is taken up again, with a new token version so that links to the cancelled one
     stay dead. With double opt-in the registration waits, pending, for its address
     to be confirmed. The confirmation (or confirm-your-address) email is enqueued with it.
+
+    ``confirm=False``: no email of its own (a series sign-up sends one for all its
+    events; the stream link still comes if it is due). ``taking_offer``: the person
+    takes a place offered from the waiting list (held places count as free for them).
     """
     check_registration_open(event)
     if event.web_capacity is not None:
         lock_event(event)  # counting the places and adding the row: one step
     existing = _registration_of(event, email)
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
-        notify_link_resent(existing)
+        if confirm:
+            notify_link_resent(existing)
         return SignUp(existing, already_registered=True)
-    if web_places_left(event) == 0:
+    if web_places_left(event, taking_offer=taking_offer) == 0:
         raise EventFull(_("Sorry, all web places for this event are taken."))
     if existing is not None:
         registration = _renew(existing, name=name, organisation=organisation)
@@ -104,7 +113,10 @@ def register_web_participant(
             return register_web_participant(event, name=name, email=email,
                                              organisation=organisation)
     metrics.count_signup()
-    if registration.status is RegistrationStatus.PENDING:
+    if not confirm:
+        if registration.is_active and stream_link_is_due(event):
+            notify_stream_link(registration)
+    elif registration.status is RegistrationStatus.PENDING:
         notify_confirm_email(registration)
     else:
         notify_registration_confirmed(registration)
@@ -183,25 +195,29 @@ def cancel_registration(registration: Registration) -> None:
         return
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = clock.now()
+    freed = drop_choices(registration)  # a cancelled registration holds no seat
     db.session.flush()
     notify_cancellation(registration)
     place_freed(registration.event, registration.kind)
+    seats_freed(registration.event, freed)
 
 
 def register_on_site(event: Event, *, name: str, email: str, organisation: str = "",
-                     language: str | None = None) -> Registration:
+                     language: str | None = None, taking_offer: bool = False) -> Registration:
     """A seat on site for ``email`` (accepting an invitation, on-site sign-up, a
     waiting-list offer taken). Race-free: raises EventFull when no seat is left. A web
-    registration of the same address moves on site (its web place frees); a cancelled
-    one is taken up again under a new token version. Sends the confirmation (with the
-    calendar of every part)."""
+    registration of the same address moves on site (its web place frees, and its
+    choices among the streamed options go: on site it chooses again, among all); a
+    cancelled one is taken up again under a new token version. Sends the confirmation
+    (with the calendar of every part). The slots' options are chosen afterwards, in
+    the same transaction: ``services.options.choose_options``."""
     lock_event(event)
     existing = db.session.scalar(select(Registration).where(
         Registration.event_id == event.id, Registration.email == email))
     if (existing is not None and existing.is_active
             and existing.kind is RegistrationKind.ON_SITE):
         return existing
-    if places_left(event, RegistrationKind.ON_SITE) == 0:
+    if places_left(event, RegistrationKind.ON_SITE, taking_offer=taking_offer) == 0:
         raise EventFull(_("Sorry, all seats on site are taken."))
     was_web = existing is not None and existing.is_active
     registration = existing or Registration(event=event, email=email, created_at=clock.now())
@@ -212,6 +228,8 @@ def register_on_site(event: Event, *, name: str, email: str, organisation: str =
     registration.consent_at, registration.cancelled_at = clock.now(), None
     registration.language = language or registration.language or _reader_language()
     db.session.add(registration)
+    if was_web:
+        drop_choices(registration)
     db.session.flush()
     if was_web:
         place_freed(event, RegistrationKind.WEB)
