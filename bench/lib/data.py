@@ -15,6 +15,7 @@ coordinator who may manage the event signs in by password.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -86,7 +87,11 @@ def make_app(url: str, base_url: str = "http://127.0.0.1"):
         SQLALCHEMY_DATABASE_URI = url
         BASE_URL = base_url
 
-    return create_app(Config, worker=False)
+    app = create_app(Config, worker=False)
+    # Its requests (the coordinator's sign-in) are the harness's, not the servers': no
+    # line for each in the harness's output.
+    logging.getLogger("webapp.requests").setLevel(logging.WARNING)
+    return app
 
 
 @dataclass
