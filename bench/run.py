@@ -71,7 +71,7 @@ def options() -> argparse.Namespace:
                         "runs, 2 rounds, no mail: a check in a few minutes")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--runs", type=int, help="rounds (default 3; --quick 2)")
-    parser.add_argument("--seconds", type=float, help="seconds a run (default 10; --quick 3)")
+    parser.add_argument("--seconds", type=int, help="seconds a run (default 10; --quick 3)")
     parser.add_argument("--pages", help=f"comma-separated, of {', '.join([*PAGES, 'mail'])} "
                         f"(default {','.join(DEFAULT_PAGES)}; --quick without mail)")
     parser.add_argument("--registrations", type=int,
@@ -162,10 +162,10 @@ class Bench:
 
     # -- loading ------------------------------------------------------------------------
 
-    def hello(self, seconds: float) -> load.Run:
+    def hello(self, seconds: int) -> load.Run:
         return load.wrk(f"{self.servers['hello'].base}/hello", seconds)
 
-    def load_page(self, page: str, kind: str, seconds: float, warm: bool = False) -> load.Run:
+    def load_page(self, page: str, kind: str, seconds: int, warm: bool = False) -> load.Run:
         """One wrk run of ``page`` on the ``kind`` database's server."""
         server, prepared = self.servers[kind], self.prepared[kind]
         url = server.base + paths(prepared)[page]
@@ -179,7 +179,7 @@ class Bench:
             return self.signups(kind, url, seconds, warm)
         return load.wrk(url, seconds)
 
-    def signups(self, kind: str, url: str, seconds: float, warm: bool) -> load.Run:
+    def signups(self, kind: str, url: str, seconds: int, warm: bool) -> load.Run:
         """Mint, send and check one run of real sign-ups. Minted: for the warm-up, half
         of hello's rate (the target is a tenth); then three times the fastest rate seen,
         or 0.15 of hello's if more; if wrk still sends them all, the run is made again
@@ -204,7 +204,7 @@ class Bench:
         run.errors = "; ".join([*problems, *sockets])
         return run
 
-    def signup_run(self, kind: str, url: str, seconds: float, count: int):
+    def signup_run(self, kind: str, url: str, seconds: int, count: int):
         """One wrk run of ``count`` minted sign-ups: (run, answers, problems, account)."""
         prepared, database = self.prepared[kind], self.databases[kind]
         self.signup_batches += 1
@@ -318,7 +318,7 @@ class Bench:
         environment = {**os.environ, "DATABASE_URL": database.url,
                        "BASE_URL": "https://events.example.org"}
         say(f"mail: {MAIL_MESSAGES} stream links, {MAIL_PROCESSES} x `flask --app webapp mail "
-            f"work` at nice {app.config['MAIL_WORKER_NICE']}, {self.args.runs} runs")
+            f"work` at nice {app.config['MAIL_WORKER_NICE']}, runs: {self.args.runs}")
         self.mail = mail.measure(app, environment, bench_env.free_port(), MAIL_MESSAGES,
                                  MAIL_PROCESSES, self.args.runs, say)
         with app.app_context():
@@ -330,8 +330,13 @@ class Bench:
 
     def report(self, meta: dict) -> int:
         names = {page: label for page, (label, _kind) in PAGES.items()}
+        document = {"meta": meta, **report.as_json(self.series, self.hello_runs)}
+        rows, document["memory"] = report.memory(self.memory)
+        if self.mail is not None:
+            more, document["mail"] = report.mail(self.mail)
+            rows += more
         say()
-        for line in report.table(self.series, names, self.hello_runs):
+        for line in report.table(self.series, names, self.hello_runs, rows):
             say(line)
         say("best: most requests/s and lowest latencies of the runs; x hello: the page's "
             "figure divided by that of the hello runs made just before it")
@@ -340,13 +345,6 @@ class Bench:
                 say(f"sign-ups on {kind}: {len(series.signups)} runs checked (warm-up "
                     "included): every answer 303, each with its registration and outbox "
                     "row committed")
-        document = {"meta": meta, **report.as_json(self.series, self.hello_runs)}
-        lines, document["memory"] = report.memory(self.memory)
-        if self.mail is not None:
-            more, document["mail"] = report.mail(self.mail)
-            lines += more
-        for line in lines:
-            say(line)
         for (page, kind), series in self.series.items():
             self.problems += series.problems
         document["problems"] = self.problems
@@ -414,7 +412,7 @@ def main() -> int:
         f"{meta['cpus']} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     say(f"gunicorn -c deploy/gunicorn.conf.py ({meta['gunicorn']['workers']} workers x "
         f"{meta['gunicorn']['threads']} threads); wrk {load.THREADS} threads, "
-        f"{load.CONNECTIONS} connections, {args.seconds:g} s a run, {args.runs} rounds; "
+        f"{load.CONNECTIONS} connections, {args.seconds} s a run, rounds: {args.runs}; "
         f"databases {', '.join(args.databases)}; "
         f"{', '.join([*args.pages, *(['mail'] if args.mail else [])])}")
     with tempfile.TemporaryDirectory(prefix="webinar-desk-bench-") as folder:

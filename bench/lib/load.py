@@ -29,7 +29,7 @@ class Run:
                 **({"errors": self.errors} if self.errors else {})}
 
 
-def wrk(url: str, seconds: float, *, script: str | None = None, env: dict | None = None,
+def wrk(url: str, seconds: int, *, script: str | None = None, env: dict | None = None,
         headers: dict | None = None) -> Run:
     """Load ``url`` for ``seconds`` with bench/lua/``script`` if given."""
     command = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s",

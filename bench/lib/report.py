@@ -77,9 +77,13 @@ def _fmt(value: float, digits: int = 1) -> str:
     return "-" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
+#: A row of the table's last part (memory, mail): what, where, the figures, the target.
+Row = tuple[str, str, str, str]
+
+
 def table(series: dict[tuple[str, str], Series], names: dict[str, str],
-          hello_runs: list[Run]) -> list[str]:
-    """The table's lines: two a row (best, median)."""
+          hello_runs: list[Run], rows: list[Row]) -> list[str]:
+    """The table's lines: two a page (best, median), then ``rows``."""
     head = (f"{'page':22s} {'db':10s} {'':6s} {'req/s':>8s} {'x hello':>8s} {'p50 ms':>8s} "
             f"{'x hello':>8s} {'p99 ms':>8s} {'x hello':>8s}  target")
     lines = [head, "-" * len(head)]
@@ -105,6 +109,11 @@ def table(series: dict[tuple[str, str], Series], names: dict[str, str],
                 f"{_fmt(r['p50'], 1):>8s} {_fmt(f['p99'], 1):>8s} {_fmt(r['p99'], 1):>8s}  "
                 f"{verdicts(page, database, page_figures, ratio, which)}"
                 + ("  ERRORS" if one.problems and which == "best" else ""))
+    if rows:
+        lines.append("-" * len(head))
+    width = len(head) - len("  target") - 41  # the figures span the numbers' columns
+    lines += [f"{what:29s} {where:10s} {figures:{width}s}  {target}"
+              for what, where, figures, target in rows]
     return lines
 
 
@@ -133,39 +142,41 @@ def _targets(page: str, database: str) -> dict | None:
     return {"rps_ratio_best_min": TARGETS[page][0][database], "p99_ms_max": TARGETS[page][1]}
 
 
-def memory(peaks: dict[str, list[float]]) -> tuple[list[str], dict]:
-    """The workers' peak memory (VmHWM) per server: lines to print, and for the JSON."""
-    lines = []
+def memory(peaks: dict[str, list[float]]) -> tuple[list[Row], dict]:
+    """The workers' peak memory (VmHWM) per server: rows of the table, and the JSON's."""
+    rows = []
     for name, values in peaks.items():
-        listed = ", ".join(f"{mb:.0f}" for mb in values)
+        listed = ", ".join(f"{mb:.0f}" for mb in values) + " MB"
         if name == "hello":
-            lines.append(f"peak memory, hello workers (information): {listed} MB")
+            rows.append(("hello workers' peak memory", "", listed, "(information)"))
         else:
             met = max(values, default=0) < WORKER_MB
-            lines.append(f"peak memory, app workers, {name}: {listed} MB (target < "
-                         f"{WORKER_MB} MB: {'met' if met else 'MISSED'})")
+            rows.append(("app workers' peak memory", name, listed,
+                         f"<{WORKER_MB} MB {'met' if met else 'MISSED'}"))
     app = [mb for name, values in peaks.items() if name != "hello" for mb in values]
-    return lines, {"vm_hwm_mb": peaks, "target_mb": WORKER_MB,
-                   "met": max(app, default=0) < WORKER_MB}
+    return rows, {"vm_hwm_mb": peaks, "target_mb": WORKER_MB,
+                  "met": max(app, default=0) < WORKER_MB}
 
 
-def mail(result) -> tuple[list[str], dict]:
-    """The mail worker's runs (bench/lib/mail.py): lines to print, and for the JSON."""
+def mail(result) -> tuple[list[Row], dict]:
+    """The mail worker's runs (bench/lib/mail.py): rows of the table, and the JSON's."""
     runs, messages = result.runs, result.messages
     best = max(runs, key=lambda r: r.per_second)
     median = statistics.median(r.per_second for r in runs)
     slowest = max(r.seconds * 10_000 / max(r.sent, 1) for r in runs)
     plain_best = min(r.plain_seconds for r in runs)
     peak = max(result.peaks_mb)
-    lines = [
-        f"mail worker: best {best.per_second:.0f} msg/s ({best.seconds:.2f} s for {messages}), "
-        f"median {median:.0f} msg/s; 10 000 in {slowest:.2f} s in the slowest run (target "
-        f"< {MAIL_SECONDS} s: {'met' if slowest < MAIL_SECONDS else 'MISSED'})",
-        f"mail worker: peak memory {peak} MB (target < {WORKER_MB} MB: "
-        f"{'met' if peak < WORKER_MB else 'MISSED'}); the plain smtplib loop's best "
-        f"{messages / plain_best:.0f} msg/s (outbox/plain {plain_best / best.seconds:.2f}, "
-        "information)"]
-    return lines, {
+    rows = [
+        ("mail worker, best", "postgresql", f"{best.per_second:.0f} msg/s, {messages} in "
+         f"{best.seconds:.2f} s", "(information)"),
+        ("mail worker, median", "postgresql", f"{median:.0f} msg/s", "(information)"),
+        ("mail worker, slowest run", "postgresql", f"10 000 in {slowest:.2f} s",
+         f"<{MAIL_SECONDS} s {'met' if slowest < MAIL_SECONDS else 'MISSED'}"),
+        ("mail workers' peak memory", "postgresql", f"{peak} MB",
+         f"<{WORKER_MB} MB {'met' if peak < WORKER_MB else 'MISSED'}"),
+        ("plain smtplib loop, best", "", f"{messages / plain_best:.0f} msg/s (outbox/plain "
+         f"{plain_best / best.seconds:.2f})", "(information)")]
+    return rows, {
         "messages": messages, "processes": result.processes, "nice": result.nice,
         "runs": [{"seconds": r.seconds, "sent": r.sent, "per_second": r.per_second,
                   "plain_seconds": r.plain_seconds, "sink": r.sink} for r in runs],
