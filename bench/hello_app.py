@@ -1,4 +1,5 @@
-"""The bare Flask "hello" route the watch-page benchmark compares against."""
+"""The bare Flask "hello" every page of bench/run.py is compared against (served by the
+same gunicorn configuration as the app)."""
 
 from flask import Flask
 

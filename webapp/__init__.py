@@ -21,7 +21,8 @@ def create_app(config_class: type | None = None, *, worker: bool | None = None) 
     ``worker``: the app of a mail worker (``flask mail work`` or ``mail drain``, told
     from the command line when not given), which renders emails and serves no
     requests: no sign-in, coordinators' pages, health or metrics, so that each of
-    the several worker processes stays small (bench/mail_throughput.py: under 80 MB).
+    the several worker processes stays small (bench/run.py measures it; target: under
+    80 MB).
     """
     from config import CONFIGS
 

@@ -2,7 +2,7 @@
 
 Every web participant opens the watch page in the minute the stream starts, and an
 open page asks for its state every WATCH_POLL_SECONDS. So a watch request does as
-little as it can (measured in bench/watch_page.py; targets: 0.4 of a bare Flask
+little as it can (measured by bench/run.py; targets: 0.4 of a bare Flask
 "hello" on SQLite, 0.2 on PostgreSQL):
 
 1. **The viewer read**: one primary-key query, built once, run on a pooled driver

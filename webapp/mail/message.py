@@ -11,7 +11,7 @@ Why not ``email.message.EmailMessage``, or ``email.policy.SMTP`` on these: under
 that policy the email package parses every header it stores or reads (the
 Content-Type of each part, From and To as ``send_message`` reads them) and makes a
 class for each one. Built as EmailMessage, 10 000 messages took the bench 27-30 s
-and a worker 109 MB (bench/mail_throughput.py); built as here but under
+and a worker 109 MB (the mail bench, now part of bench/run.py); built as here but under
 policy.SMTP, a worker spent 2.4 ms of CPU per message, and 1.2 ms under the
 default policy (compat32), which keeps header values as the strings given,
 already encoded here.

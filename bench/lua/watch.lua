@@ -1,4 +1,5 @@
--- wrk script: GET /watch/<token> with a token taken in turn from the file in $TOKENS.
+-- wrk script: GET /watch/<token>, a token taken in turn (spread by a prime) from the file
+-- in $TOKENS (one a line: bench/lib/data.py writes the web participants' tokens).
 local tokens = {}
 for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
 local n = 0
