@@ -5,6 +5,8 @@ slot among the options that have a seat limit."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -90,8 +92,11 @@ def _int(value) -> int | None:
 def with_slots(base: type, event: Event, kind: RegistrationKind) -> type:
     """A subclass of the form class ``base`` with the slot fields of ``event`` for a
     registration of ``kind``."""
+    slots = slots_for(event, kind)
+    if not slots:  # one class for every event without slots: making a form class per
+        return _without_slots(base, kind)  # request cost more than the rest of the form
     fields: dict = {"event": event, "kind": kind}
-    for part in slots_for(event, kind):
+    for part in slots:
         options = choosable(part, kind)
         fields[f"slot_{part.id}"] = RadioField(
             part.title, choices=[SelectChoice(str(o.id), o.name) for o in options],
@@ -104,6 +109,13 @@ def with_slots(base: type, event: Event, kind: RegistrationKind) -> type:
                 + [SelectChoice(str(o.id), o.name) for o in limited],
                 validators=[Optional()])
     return type(base.__name__, (SlotChoices, base), fields)
+
+
+@lru_cache(maxsize=16)
+def _without_slots(base: type, kind: RegistrationKind) -> type:
+    """``base`` with the slot methods and no slot to ask about."""
+    return type(base.__name__, (SlotChoices, base), {"event": None, "kind": kind,
+                                                     "slot_parts": ()})
 
 
 class ChoicesForm(FlaskForm):
