@@ -3,7 +3,6 @@ reminders to the selected) and the invitee's (answering, asking for a seat)."""
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from webapp.forms.registration import normalise_email
+from webapp.forms.registration import PersonFields
 
 _STRIP = [lambda v: v.strip() if isinstance(v, str) else v]
 
@@ -82,7 +81,7 @@ class DeclineForm(FlaskForm):
                             filters=_STRIP)
 
 
-class SeatRequestForm(FlaskForm):
+class SeatRequestForm(PersonFields, FlaskForm):
     """Someone an invitation was forwarded to asks for a seat of their own."""
 
     name = StringField(_l("Your name"), filters=_STRIP, validators=[
@@ -94,15 +93,3 @@ class SeatRequestForm(FlaskForm):
     consent = BooleanField(
         _l("I agree that my name, email and organisation are processed to answer my request."),
         validators=[DataRequired(_l("Please agree to the processing of your data."))])
-
-    def validate_email(self, field: StringField) -> None:
-        """A valid address, kept normalised."""
-        try:
-            field.data = normalise_email(field.data)
-        except EmailNotValidError:
-            raise ValidationError(_l("Please enter a valid email address, like name@example.org."))
-
-    def person(self) -> dict[str, str]:
-        """The request's values, as the service takes them."""
-        return {"name": self.name.data, "email": self.email.data,
-                "organisation": self.organisation.data or ""}

@@ -22,7 +22,24 @@ def normalise_email(address: str) -> str:
     return checked.normalized.lower()
 
 
-class WebRegistrationForm(HumanForm):
+class PersonFields:
+    """A form's name, email and organisation: the address checked and normalised, the
+    values as the services take them."""
+
+    def validate_email(self, field: StringField) -> None:
+        """A syntactically valid address; keep its normalised form."""
+        try:
+            field.data = normalise_email(field.data)
+        except EmailNotValidError:
+            raise ValidationError(_l("Please enter a valid email address, like name@example.org."))
+
+    def person(self) -> dict[str, str]:
+        """The values, as the services take them."""
+        return {"name": self.name.data, "email": self.email.data,
+                "organisation": self.organisation.data or ""}
+
+
+class WebRegistrationForm(PersonFields, HumanForm):
     """Name, email, organisation, consent; plus a honeypot and a signed start time."""
 
     name = StringField(
@@ -52,17 +69,6 @@ class WebRegistrationForm(HumanForm):
 
     validate_organisation = validate_name
 
-    def validate_email(self, field: StringField) -> None:
-        """A syntactically valid address; keep its normalised form."""
-        try:
-            field.data = normalise_email(field.data)
-        except EmailNotValidError:
-            raise ValidationError(_l("Please enter a valid email address, like name@example.org."))
-
-    def person(self) -> dict[str, str]:
-        """The sign-up's values, as the registration service takes them."""
-        return {"name": self.name.data, "email": self.email.data,
-                "organisation": self.organisation.data or ""}
 
 
 class OnSiteRegistrationForm(WebRegistrationForm):

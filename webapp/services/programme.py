@@ -103,17 +103,24 @@ def update_part(part: ProgrammePart, spec: PartSpec, *, notify: bool = False) ->
 
 def move_part(part: ProgrammePart, offset: int) -> None:
     """Move a part ``offset`` places up (negative) or down in the programme."""
-    parts = list(part.event.parts)
-    index = parts.index(part)
-    target = min(max(index + offset, 0), len(parts) - 1)
+    moved = reorder(list(part.event.parts), part, offset)
+    if moved:
+        record_action("part.move", event=part.event, target=f"part {part.id}",
+                      changes={"position": list(moved)})
+
+
+def reorder(items: list, item, offset: int) -> tuple[int, int] | None:
+    """Move ``item`` ``offset`` places within ``items`` (kept within the ends), renumber
+    their ``position`` from 0 and flush; (old index, new index), or None if it stays."""
+    index = items.index(item)
+    target = min(max(index + offset, 0), len(items) - 1)
     if target == index:
-        return
-    parts.insert(target, parts.pop(index))
-    for position, each in enumerate(parts):
+        return None
+    items.insert(target, items.pop(index))
+    for position, each in enumerate(items):
         each.position = position
     db.session.flush()
-    record_action("part.move", event=part.event, target=f"part {part.id}",
-                  changes={"position": [index, target]})
+    return index, target
 
 
 def remove_part(part: ProgrammePart) -> None:

@@ -19,6 +19,7 @@ from webapp.services.event_editing import InvalidEvent
 from webapp.services.event_import import assign_option_fields
 from webapp.services.event_spec import OptionSpec
 from webapp.services.options import seats_freed
+from webapp.services.programme import reorder
 
 OPTION_FIELDS = ("label", "title", "description", "language_note", "room", "seat_limit",
                  "streamed", "translations", "position")
@@ -66,17 +67,10 @@ def update_option(option: PartOption, spec: OptionSpec) -> dict:
 
 def move_option(option: PartOption, offset: int) -> None:
     """One place up (negative) or down in its slot."""
-    options = list(option.part.options)
-    index = options.index(option)
-    target = min(max(index + offset, 0), len(options) - 1)
-    if target == index:
-        return
-    options.insert(target, options.pop(index))
-    for position, each in enumerate(options):
-        each.position = position
-    db.session.flush()
-    record_action("option.move", event=option.part.event, target=f"option {option.id}",
-                  changes={"position": [index, target]})
+    moved = reorder(list(option.part.options), option, offset)
+    if moved:
+        record_action("option.move", event=option.part.event, target=f"option {option.id}",
+                      changes={"position": list(moved)})
 
 
 def remove_option(option: PartOption) -> int:
