@@ -100,3 +100,30 @@ def test_a_password_reset_reaches_the_coordinator_and_its_link_is_not_kept(
     db.session.expire_all()
     row = db.session.scalars(select(OutboxMessage)).one()
     assert row.status.value == "sent" and set(row.context) == {"subject", "to"}
+
+
+def test_each_entry_has_its_parts_venue_the_readers_language_and_an_organizer(
+        app, make_event, make_registration):
+    """A part held elsewhere is located there; titles come in the language the person
+    uses (as the emails do); without any contact address the site's sender organises."""
+    import yaml
+    from flask_babel import force_locale
+
+    from tests.conftest import REFERENCE
+    from webapp.calendar import registration_calendar
+
+    programme = yaml.safe_load(REFERENCE.read_text())["programme"]
+    programme[1]["venue"] = {"name": "Polishuset", "city": "Malmö"}
+    programme[0]["translations"] = {"sv": {"title": "Del I: Helhetsbilden"}}
+    event = make_event(programme=programme, contacts=[],
+                       translations={"sv": {"title": "Nordiskt seminarium"}})
+    registration = make_registration(event, kind="on_site")
+    with app.test_request_context(), force_locale("sv"):
+        calendar = Calendar.from_ical(registration_calendar(registration))
+    found = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+    first = found["Nordiskt seminarium: Del I: Helhetsbilden"]
+    assert str(first["LOCATION"]) == event.venue
+    [workshops] = [e for title, e in found.items() if "Part II:" in title]
+    assert str(workshops["LOCATION"]) == "Polishuset, Malmö"
+    sender = app.config["MAIL_DEFAULT_SENDER"].split("<")[-1].rstrip(">")
+    assert {str(e["ORGANIZER"]) for e in found.values()} == {f"mailto:{sender}"}

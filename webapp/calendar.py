@@ -9,10 +9,12 @@ entries leave the person's calendar.
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from webapp import clock
 from webapp.models import Registration, RegistrationKind
+from webapp.templating import translated
 from webapp.timefmt import in_zone
 from webapp.urls import site_host
 
@@ -47,7 +49,6 @@ def registrations_calendar(registrations: list[Registration], *, cancel: bool = 
 def _entry(registration: Registration, part, cancel: bool):
     """The VEVENT of one part."""
     from icalendar import Event as VEvent
-    from icalendar import vCalAddress
 
     event = registration.event
     item = VEvent()
@@ -59,18 +60,33 @@ def _entry(registration: Registration, part, cancel: bool):
     on_web = registration.kind is RegistrationKind.WEB
     chosen = next((c.option for c in registration.choices if c.part_id == part.id),
                   None) if part.options else None
-    title = f"{part.title}: {chosen.name}" if chosen is not None else part.title
-    item.add("summary", f"{event.title}: {title}")
+    part_title = translated(part, "title")
+    title = f"{part_title}: {chosen.name}" if chosen is not None else part_title
+    item.add("summary", f"{translated(event, 'title')}: {title}")
     room = f", {chosen.room}" if chosen is not None and chosen.room and not on_web else ""
-    item.add("location", _("Streamed on the web") if on_web else f"{event.venue}{room}")
-    item.add("description", chosen.description if chosen is not None else part.description)
-    contact = next((c for c in event.contacts if c.email), None)
-    address = event.contact_email or (contact.email if contact else "")
-    if address:
-        organizer = vCalAddress(f"mailto:{address}")
-        if contact is not None and contact.email == address:
-            organizer.params["cn"] = contact.name
-        item.add("organizer", organizer)
+    item.add("location", _("Streamed on the web") if on_web else f"{part.place or ''}{room}")
+    item.add("description", chosen.description if chosen is not None
+             else translated(part, "description"))
+    item.add("organizer", _organizer(event))
     if cancel:
         item.add("status", "CANCELLED")
     return item
+
+
+def _organizer(event):
+    """The event's contact address (with the contact's name where it is theirs), else
+    the address the site's emails come from: every entry names an organizer (RFC 5546
+    requires one in a published or cancelled entry)."""
+    from email.utils import parseaddr
+
+    from icalendar import vCalAddress
+
+    contact = next((c for c in event.contacts if c.email), None)
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    if event.contact_address:
+        address = event.contact_address
+        name = contact.name if contact is not None and contact.email == address else ""
+    organizer = vCalAddress(f"mailto:{address}")
+    if name:
+        organizer.params["cn"] = name
+    return organizer
