@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import REFERENCE, SignUp, participant_link
+from tests.conftest import REFERENCE, SignUp, participant_link, text_of
 from webapp.extensions import db
 from webapp.models import Registration, RegistrationStatus
 from webapp.services.event_import import import_event, parse_event_text
@@ -132,6 +132,27 @@ def test_capacity_refuses_when_web_places_are_taken(signup, reference_event, tra
     assert response.status_code == 409
     assert "all web places for this event are taken" in response.get_data(as_text=True)
     assert count() == 1
+
+
+def test_a_full_event_refuses_a_registered_address_as_it_refuses_a_new_one(
+        signup, reference_event, travel):
+    """Nobody learns by posting an address to a full event whether it is registered:
+    both get the same refusal, and no email goes out."""
+    from webapp.models import OutboxMessage
+
+    reference_event.web_capacity = 1
+    db.session.commit()
+    travel(OPEN)
+    assert signup.post(email="first@example.org").status_code == 303
+    mails = db.session.scalar(select(func.count(OutboxMessage.id)))
+    pages = []
+    for address in ("first@example.org", "someone.else@example.org"):
+        response = signup.post(email=address)
+        assert response.status_code == 409
+        pages.append(text_of(response.get_data(as_text=True)).replace(address, "ADDRESS"))
+    assert pages[0] == pages[1]
+    assert "all web places for this event are taken" in pages[0]
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == mails
 
 
 def test_full_event_page_says_so_and_offers_the_waiting_list_instead(

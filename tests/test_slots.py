@@ -114,6 +114,30 @@ def test_a_full_option_is_refused_with_the_waiting_list_offered_and_nothing_writ
     assert f'<option value="{seminar_f.id}" selected>' in html, "its waiting list proposed"
 
 
+@pytest.mark.parametrize("full", ["event", "option"])
+def test_a_full_event_or_option_refuses_a_registered_address_as_a_new_one(
+        client, conference, make_registration, full):
+    """Whether an address is registered is never told: a taken seat (or option) is
+    refused alike for the person who holds it and for anyone else, with no email."""
+    seminar_f = option(conference, "F")
+    if full == "event":
+        conference.onsite_capacity = 1
+    else:
+        seminar_f.seat_limit = 1
+    taker = make_registration(conference, kind="on_site", email="first@example.se")
+    taker.choices.append(OptionChoice(part_id=seminar_f.part_id, option_id=seminar_f.id))
+    db.session.commit()
+    mails = count(OutboxMessage)
+    pages = []
+    for address in ("first@example.se", "other@example.se"):
+        response = OnSiteSignUp(client, conference.slug).post(
+            choices=choose_all(conference, "A", "F"), email=address)
+        assert response.status_code == 409
+        pages.append(text_of(response.get_data(as_text=True)).replace(address, "ADDRESS"))
+    assert pages[0] == pages[1]
+    assert count(OutboxMessage) == mails and count(Registration) == 1
+
+
 def test_on_site_sign_up_is_only_where_the_event_offers_it(client, reference_event, travel):
     travel("2021-11-10 12:00")
     html = client.get(f"/events/{reference_event.slug}").get_data(as_text=True)

@@ -8,13 +8,14 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.mail.outbox import notify_link_resent
 from webapp.models import Event, PartOption, Registration, RegistrationStatus, WaitingKind
-from webapp.services.options import choose_options
+from webapp.services.options import check_options_have_seats, choose_options
 from webapp.services.places import lock_event
 from webapp.services.registrations import (
     RegistrationClosed,
     SignUp,
     _reader_language,
     check_registration_open,
+    check_seat_left,
     register_on_site,
 )
 from webapp.services.waiting import join_waiting_list
@@ -36,6 +37,9 @@ def sign_up_on_site(event: Event, *, name: str, email: str, organisation: str,
     or moves on site, from its own page), and the answer is the same."""
     check_onsite_open(event)
     lock_event(event)
+    # No seat, or a chosen option full: the same refusal for every address.
+    check_seat_left(event)
+    check_options_have_seats(event, choices)
     existing = db.session.scalar(select(Registration).where(
         Registration.event_id == event.id, Registration.email == email,
         Registration.status != RegistrationStatus.CANCELLED))

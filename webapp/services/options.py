@@ -139,6 +139,17 @@ def seats_left(option: PartOption, *, taking_offer: bool = False) -> int | None:
     return max(option.seat_limit - seats_taken([option.id]).get(option.id, 0) - held, 0)
 
 
+def check_options_have_seats(event: Event, choices: dict[int, int | None]) -> None:
+    """Raise OptionFull for the first option of ``choices`` ({slot id: option id})
+    without a seat left on site, before anything is written (a sign-up is refused the
+    same way whether or not its address is registered)."""
+    options = {o.id: o for part in event.slots for o in part.options}
+    for option_id in choices.values():
+        option = options.get(option_id)
+        if option is not None and seats_left(option) == 0:
+            raise OptionFull(option)
+
+
 def choose_options(registration: Registration, choices: dict[int, int | None], *,
                    taking_offer_for: int | None = None) -> list[PartOption]:
     """Set the registration's option in each slot of ``choices`` ({part id: option id},

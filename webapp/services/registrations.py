@@ -98,13 +98,14 @@ def register_web_participant(
     check_registration_open(event)
     if event.web_capacity is not None:
         lock_event(event)  # counting the places and adding the row: one step
+    # Full is full for every address, registered or not: the answer must not tell.
+    if web_places_left(event, taking_offer=taking_offer) == 0:
+        raise EventFull(_("Sorry, all web places for this event are taken."))
     existing = _registration_of(event, email)
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
         if confirm:
             notify_link_resent(existing)
         return SignUp(existing, already_registered=True)
-    if web_places_left(event, taking_offer=taking_offer) == 0:
-        raise EventFull(_("Sorry, all web places for this event are taken."))
     if existing is not None:
         registration = _renew(existing, name=name, organisation=organisation)
     else:
@@ -202,6 +203,13 @@ def cancel_registration(registration: Registration) -> None:
     seats_freed(registration.event, freed)
 
 
+def check_seat_left(event: Event, *, taking_offer: bool = False) -> None:
+    """Raise EventFull when no seat on site is left (held seats are free only to
+    someone taking a waiting-list offer)."""
+    if places_left(event, RegistrationKind.ON_SITE, taking_offer=taking_offer) == 0:
+        raise EventFull(_("Sorry, all seats on site are taken."))
+
+
 def register_on_site(event: Event, *, name: str, email: str, organisation: str = "",
                      language: str | None = None, taking_offer: bool = False) -> Registration:
     """A seat on site for ``email`` (accepting an invitation, on-site sign-up, a
@@ -217,8 +225,7 @@ def register_on_site(event: Event, *, name: str, email: str, organisation: str =
     if (existing is not None and existing.is_active
             and existing.kind is RegistrationKind.ON_SITE):
         return existing
-    if places_left(event, RegistrationKind.ON_SITE, taking_offer=taking_offer) == 0:
-        raise EventFull(_("Sorry, all seats on site are taken."))
+    check_seat_left(event, taking_offer=taking_offer)
     was_web = existing is not None and existing.is_active
     registration = existing or Registration(event=event, email=email, created_at=clock.now())
     if existing is not None and not was_web:
