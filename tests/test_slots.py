@@ -254,3 +254,39 @@ def test_cancelling_frees_the_seats_of_the_choices(client, conference):
     second = OnSiteSignUp(client, conference.slug).post(
         choices=choose_all(conference, "A", "E"), email="next@example.se")
     assert second.status_code == 303
+
+
+def test_an_invitee_accepting_chooses_an_option_per_slot_and_a_full_one_is_refused(
+        client, conference, make_registration):
+    """Accepting an invitation to an event with slots asks for the options as the on-site
+    sign-up does: chosen with the seat, and a full option refused with nothing written."""
+    from tests.invitations import answer, link
+    from webapp.models import Invitation, InvitationAnswer
+
+    invitation = Invitation(event=conference, email="expert@example.se", name="Eva Expert")
+    db.session.add(invitation)
+    seminar_f = option(conference, "F")
+    seminar_f.seat_limit = 1
+    taker = make_registration(conference, kind="on_site", email="first@example.se")
+    taker.choices.append(OptionChoice(part_id=seminar_f.part_id, option_id=seminar_f.id))
+    db.session.commit()
+    page = text_of(client.get(link(invitation)).get_data(as_text=True))
+    assert "F: Manual mot människohandel – steg för steg" in page
+
+    first, second = conference.slots
+    unchosen = answer(client, invitation, "accept")
+    assert unchosen.status_code == 422
+    assert "Please choose one of the options." in text_of(unchosen.get_data(as_text=True))
+    seminar_a, seminar_e = option(conference, "A"), option(conference, "E")
+    full = answer(client, invitation, "accept",
+                  **{f"slot_{first.id}": seminar_a.id, f"slot_{second.id}": seminar_f.id})
+    assert full.status_code == 409
+    assert count(Registration) == 1 and count(OptionChoice) == 1, "nothing half-written"
+
+    chosen = answer(client, invitation, "accept",
+                    **{f"slot_{first.id}": seminar_a.id, f"slot_{second.id}": seminar_e.id})
+    assert chosen.status_code == 303
+    registration = registration_of("expert@example.se")
+    assert sorted(c.option.label for c in registration.choices) == ["A", "E"]
+    db.session.refresh(invitation)
+    assert invitation.answer is InvitationAnswer.ACCEPTED

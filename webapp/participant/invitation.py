@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from webapp.db import transactional
 from webapp.extensions import db, limiter
+from webapp.forms.choices import with_slots
 from webapp.forms.invitations import AnswerForm, DeclineForm, SeatRequestForm
 from webapp.htmx import redirect_to
 from webapp.models import Invitation, RegistrationKind
@@ -28,6 +29,7 @@ from webapp.services.invitation_answers import (
     rsvp_closes_at,
     rsvp_open,
 )
+from webapp.services.options import OptionFull, seats_left_by_option
 from webapp.services.places import places_left
 from webapp.services.seat_requests import ask_for_seat
 from webapp.tokens import read_payload
@@ -59,13 +61,19 @@ def masked(address: str) -> str:
 def _page(invitation: Invitation, token: str, *, status: int = 200, **context):
     """The invitation as it stands: the event, to whom, the answer, what can be done."""
     event = invitation.event
-    context.setdefault("answer_form", AnswerForm(formdata=None, prefix="answer"))
+    context.setdefault("answer_form", answer_form(event, formdata=None))
     context.setdefault("decline_form", DeclineForm(formdata=None, prefix="decline"))
     context.setdefault("seat_form", SeatRequestForm(formdata=None, prefix="seat"))
     return render_template(
         "participant/invitation.html", invitation=invitation, event=event, token=token,
         email=masked(invitation.email), open=rsvp_open(event), closes_at=rsvp_closes_at(event),
-        seats_left=places_left(event, RegistrationKind.ON_SITE), **context), status
+        seats_left=places_left(event, RegistrationKind.ON_SITE),
+        seats=seats_left_by_option(event), **context), status
+
+
+def answer_form(event, **kwargs) -> AnswerForm:
+    """The answer form, with an option to choose in each slot for a seat on site."""
+    return with_slots(AnswerForm, event, RegistrationKind.ON_SITE)(prefix="answer", **kwargs)
 
 
 @bp.get("/i/<token>")
@@ -85,6 +93,8 @@ def _answer(token: str, action, done: str, form_name: str, form):
     try:
         action(invitation)
     except DomainError as error:
+        if isinstance(error, OptionFull):
+            form.show_full(error.option, error.message)
         return _page(invitation, token, notice=error.message, status=error.status,
                      no_seats=isinstance(error, NoSeatsLeft), **{form_name: form})
     flash(done, "success")
@@ -95,8 +105,12 @@ def _answer(token: str, action, done: str, form_name: str, form):
 @transactional
 def invitation_accept(token: str):
     """Attend on site: a seat, and a confirmation with the calendar of every part."""
-    form = AnswerForm(prefix="answer")
-    return _answer(token, lambda i: accept_invitation(i, name=form.name.data or ""),
+    event = _invitation(token).event
+    form = answer_form(event)
+    if form.validate() and not form.check_required(seats_left_by_option(event)):
+        return _page(_invitation(token), token, status=422, answer_form=form)
+    return _answer(token, lambda i: accept_invitation(
+                       i, name=form.name.data or "", choices=form.chosen(), waits=form.waits()),
                    _("Thank you: your seat is booked. A confirmation with a calendar file "
                      "is on its way to you."), "answer_form", form)
 

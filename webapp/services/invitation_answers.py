@@ -21,12 +21,15 @@ from webapp.models import (
     EventStatus,
     Invitation,
     InvitationAnswer,
+    PartOption,
     Registration,
     RegistrationKind,
     RegistrationStatus,
+    WaitingKind,
 )
 from webapp.services import DomainError
 from webapp.services.audit import record_action
+from webapp.services.options import choose_options
 from webapp.services.places import lock_event, place_freed, places_left
 from webapp.services.registrations import (
     EventFull,
@@ -35,6 +38,7 @@ from webapp.services.registrations import (
     register_on_site,
     register_web_participant,
 )
+from webapp.services.waiting import join_waiting_list
 from webapp.timefmt import long_datetime
 
 
@@ -83,9 +87,12 @@ def mark_opened(invitation: Invitation) -> None:
 
 
 def accept_invitation(invitation: Invitation, *, name: str = "", by: str = "",
-                      note: str = "") -> Registration:
-    """A seat on site for the invited person (``name`` when the invitation has none).
-    Raises NoSeatsLeft when every seat is taken, RsvpClosed after the deadline."""
+                      note: str = "", choices: dict[int, int | None] | None = None,
+                      waits: list[PartOption] = ()) -> Registration:
+    """A seat on site for the invited person (``name`` when the invitation has none),
+    with an option per slot (``choices``: {slot id: option id}) and the option lists
+    ``waits`` joined. Raises NoSeatsLeft when every seat is taken, OptionFull when a
+    chosen option is (nothing is then written), RsvpClosed after the deadline."""
     check_answerable(invitation, by=by)
     try:
         registration = register_on_site(
@@ -93,6 +100,12 @@ def accept_invitation(invitation: Invitation, *, name: str = "", by: str = "",
             email=invitation.email, organisation=invitation.organisation)
     except EventFull:
         raise NoSeatsLeft(_("No seats left: please follow on the web instead.")) from None
+    choose_options(registration, choices or {})
+    for option in waits:
+        join_waiting_list(invitation.event, WaitingKind.OPTION, name=registration.name,
+                          email=registration.email, organisation=registration.organisation,
+                          language=registration.language, registration=registration,
+                          option=option)
     _answered(invitation, InvitationAnswer.ACCEPTED, registration, by=by, note=note)
     return registration
 
