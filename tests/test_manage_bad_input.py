@@ -58,3 +58,26 @@ def test_forms_with_arbitrary_fields(workspace, data):
         response = client.post(path, data={**data, "csrf_token": token})
         assert response.status_code < 500, (path, response.status_code)
         assert response.status_code in (200, 303, 409, 422, 404), (path, response.status_code)
+
+
+HUGE = "99999999999999999999"
+
+
+def test_numbers_past_what_the_database_holds_are_a_404_or_the_first_page(
+        workspace, app, make_user):
+    """An id or page number too large for an integer column (OverflowError on SQLite,
+    out of range on PostgreSQL) is an unknown id, or page 1; never a 500."""
+    event, registration, client, _token = workspace
+    base = f"/manage/events/{event.id}"
+    for path in (f"/manage/events/{HUGE}", f"/manage/events/{2**31}",
+                 f"{base}/registrations/{HUGE}", f"{base}/programme/{HUGE}/edit"):
+        assert client.get(path).status_code == 404, path
+    for path in ("registrations", "mail", "attendance"):
+        response = client.get(f"{base}/{path}", query_string={"page": HUGE})
+        assert response.status_code == 200, path
+    from tests.conftest import sign_in
+
+    admin = app.test_client()
+    sign_in(app, admin, make_user("admin@example.org", admin=True))
+    for query in ({"page": HUGE}, {"event": HUGE}, {"user": HUGE}):
+        assert admin.get("/manage/audit", query_string=query).status_code == 200, query

@@ -33,6 +33,9 @@ def create_app(config_class: type | None = None, *, worker: bool | None = None) 
         template_folder=str(ROOT / "templates"),
         instance_path=str(ROOT / "instance"),
     )
+    from webapp.urls import RowId
+
+    app.url_map.converters["int"] = RowId  # before any route: ids past MAX_ID are 404s
     app.config.from_object(config_class)
     config_class.prepare(app.config)
     if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):

@@ -6,6 +6,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter
 
 
 def site_host() -> str:
@@ -22,3 +23,19 @@ def _host_of(url: str) -> str:
 #: keys hold, so a larger number is a 404 like any unknown id (PostgreSQL refuses to
 #: compare an integer column with a number past 2**31 - 1: that was a 500).
 ID = "int(max=2147483647)"
+MAX_ID = 2_147_483_647
+
+
+class RowId(IntegerConverter):
+    """The app's ``<int:...>``: at most MAX_ID unless a route says otherwise, so every
+    id in a URL is one the database can compare (a larger one is a 404)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def page_number(value) -> int:
+    """A ``?page=`` value as a page from 1 (anything else, or beyond MAX_ID: 1)."""
+    text = str(value or "")
+    return max(int(text), 1) if text.isdigit() and int(text) <= MAX_ID else 1

@@ -20,6 +20,7 @@ from webapp.services.reports import (
     attendance_totals,
     flagged_links,
 )
+from webapp.urls import page_number
 
 
 @bp.get("/events/<int:event_id>/attendance")
@@ -30,8 +31,7 @@ def attendance(event_id: int):
     part = _chosen_part(event, totals)
     mode = request.args.get("mode", "")
     mode = mode if mode in ("live", "recording") else ""
-    number = request.args.get("page", "1")
-    number = max(int(number), 1) if number.isdigit() else 1
+    number = page_number(request.args.get("page"))
     listing = attendance_page(event, part, ViewMode(mode) if mode else None,
                               number) if part else None
     return render("manage/attendance/_viewers.html", "manage/attendance/index.html",

@@ -12,6 +12,7 @@ from webapp.htmx import render
 from webapp.manage import bp
 from webapp.manage.access import admins_only
 from webapp.models import AuditEntry, Event, User
+from webapp.urls import MAX_ID, page_number
 
 PAGE_SIZE = 50
 
@@ -21,7 +22,7 @@ def audit():
     """Entries newest first, filtered by event, user, action and day."""
     admins_only()
     query, filters = _filtered(select(AuditEntry))
-    number = max(request.args.get("page", 1, type=int), 1)
+    number = page_number(request.args.get("page"))
     total = db.session.scalar(_filtered(select(func.count(AuditEntry.id)))[0])
     entries = db.session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
                                  .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
@@ -34,9 +35,9 @@ def _filtered(query):
     """``query`` narrowed by the request's filters, and the filters as given."""
     args = request.args
     filters = {key: args.get(key, "").strip() for key in ("event", "user", "action", "day")}
-    if filters["event"].isdigit():
+    if filters["event"].isdigit() and int(filters["event"]) <= MAX_ID:
         query = query.where(AuditEntry.event_id == int(filters["event"]))
-    if filters["user"].isdigit():
+    if filters["user"].isdigit() and int(filters["user"]) <= MAX_ID:
         query = query.where(AuditEntry.user_id == int(filters["user"]))
     if filters["action"]:
         query = query.where(AuditEntry.action.startswith(filters["action"]))

@@ -23,6 +23,7 @@ from webapp.models import (
 from webapp.services import DomainError
 from webapp.services.audit import record_action
 from webapp.services.registration_admin import Filters, Page, filtered, search_text
+from webapp.urls import page_number
 
 PAGE_SIZE = 50
 STATES = ("queued", "retrying", "sending", "sent", "failed", "skipped")
@@ -46,7 +47,7 @@ class MailFilters:
         return cls(kind=kind if kind in {k.value for k in MailKind} else "",
                    status=status if status in STATES else "",
                    q=search_text(args.get("q")),
-                   page=max(int(page), 1) if str(page).isdigit() else 1)
+                   page=page_number(page))
 
     def args(self, **changes) -> dict:
         values = {"kind": self.kind, "status": self.status, "q": self.q, "page": self.page,

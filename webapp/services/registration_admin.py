@@ -29,6 +29,7 @@ from webapp.models import (
 from webapp.services import DomainError
 from webapp.services.audit import record_action
 from webapp.services.privacy import anonymise_registrations
+from webapp.urls import page_number
 
 PAGE_SIZE = 50
 SORTS = {
@@ -69,7 +70,7 @@ class Filters:
         page = args.get("page", "1")
         return cls(q=search_text(args.get("q")), **values,
                    sort=sort if sort.lstrip("-") in SORTS else "name",
-                   page=max(int(page), 1) if str(page).isdigit() else 1)
+                   page=page_number(page))
 
     def args(self, **changes) -> dict:
         """The non-default values, for links (``page`` and ``sort`` changed by ``changes``)."""
