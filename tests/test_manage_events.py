@@ -97,6 +97,23 @@ def test_field_errors_are_shown_at_their_fields_and_nothing_is_saved(coordinator
     assert db.session.scalar(select(func.count(Event.id))) == 0
 
 
+def test_a_number_field_with_no_number_is_refused_at_it_not_read_as_no_limit(
+        coordinator_client, make_event):
+    event = make_event()
+    client = coordinator_client(events=[event])
+    response = post(client, "/manage/events/new", dict(NEW_EVENT, web_capacity="abc"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Not a valid integer value." in html.split('id="web_capacity-error"')[1][:200]
+    assert db.session.scalar(select(func.count(Event.id))) == 1
+    url = f"/manage/events/{event.id}/edit"
+    edited = post(client, url, dict(NEW_EVENT, slug=event.slug, onsite_capacity="many"),
+                  form_url=url)
+    assert edited.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).onsite_capacity is None
+
+
 def test_a_part_outside_the_event_or_overlapping_another_is_refused_at_its_field(
         coordinator_client, make_event):
     event = make_event(status="draft")
@@ -161,6 +178,10 @@ def test_duplicate_moves_the_dates_by_whole_weeks_and_delete_a_draft(coordinator
                  {"slug": "nordic-seminar-2022", "weeks": "52"},
                  form_url=f"/manage/events/{event.id}")
     assert taken.status_code == 422 and "already has this address" in taken.get_data(as_text=True)
+    for slug in ("Bad Slug!", "x" * 300):
+        bad = post(client, f"/manage/events/{event.id}/duplicate", {"slug": slug, "weeks": "52"},
+                   form_url=f"/manage/events/{event.id}")
+        assert bad.status_code == 422 and "lower-case letters" in bad.get_data(as_text=True)
     refused = post(client, f"/manage/events/{event.id}/delete", {},
                    form_url=f"/manage/events/{event.id}")
     assert refused.status_code == 409 and db.session.get(Event, event.id) is not None

@@ -52,6 +52,8 @@ def new_event():
     form = EventForm()
     if not form.is_submitted():
         return render_template("manage/events/form.html", form=form, event=None)
+    if not form.validate():  # the fields' own checks first: "abc" places is no number
+        return render_template("manage/events/form.html", form=form, event=None), 422
     try:
         event = create_event(check_event_document(form.document()))
     except InvalidEvent as error:
@@ -86,6 +88,8 @@ def edit_event(event_id: int):
     if not form.is_submitted():
         form.fill_from(event)
         return render_template("manage/events/form.html", form=form, event=event)
+    if not form.validate():
+        return render_template("manage/events/form.html", form=form, event=event), 422
     try:
         update_event(event, check_event_document(form.document(), slug_of=event))
     except InvalidEvent as error:

@@ -6,6 +6,7 @@ Every change is written to the audit log in the same transaction.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ from webapp.services import DomainError
 from webapp.services.audit import changes_between, record_action, snapshot
 from webapp.services.event_import import assign_event_fields, build_part
 from webapp.services.event_materials import copy_materials, sync_materials
-from webapp.services.event_spec import EventSpec, order_problems
+from webapp.services.event_spec import SLUG, EventSpec, order_problems
 from webapp.services.places import place_freed
 
 #: The fields of an event the audit log compares before and after an edit.
@@ -131,6 +132,9 @@ def cancel_event(event: Event, message: str = "") -> int:
 def duplicate_event(event: Event, *, slug: str, weeks: int) -> Event:
     """A draft copy of ``event`` (fields, contacts, programme), ``weeks`` later by the
     wall clock of its zone (a series' next meeting, next year's edition)."""
+    if not re.match(SLUG, slug) or len(slug) > 80:
+        raise InvalidEvent({("slug",): _("Use lower-case letters, digits and hyphens (at "
+                                         "most 80), e.g. nordic-seminar-2021.")})
     if db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
         raise InvalidEvent({("slug",): _("Another event already has this address.")})
     move = _mover(ZoneInfo(event.timezone), timedelta(weeks=weeks))
