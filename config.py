@@ -222,6 +222,17 @@ class Config:
     SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/manage/"
     SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
     SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 8
+    # Passkeys (WebAuthn, webapp/passkeys.py): registered under /manage/wan-register, each
+    # either to sign in alone ("first": the passkey's PIN or fingerprint is the second
+    # factor) or after the password instead of the authenticator code ("secondary").
+    # The relying party is BASE_URL's host: its origin is the one passkeys are bound to.
+    SECURITY_WEBAUTHN = True
+    SECURITY_WAN_ALLOW_AS_FIRST_FACTOR = True
+    SECURITY_WAN_ALLOW_AS_MULTI_FACTOR = True
+    SECURITY_WAN_RP_NAME = os.environ.get("SITE_NAME", "Webinar Desk")
+    # Passkeys are discoverable: the sign-in asks for no address, and so never tells
+    # whether an account (or its passkeys) exists.
+    SECURITY_WAN_ALLOW_USER_HINTS = False
     SECURITY_FRESHNESS = timedelta(minutes=15)
     SECURITY_FRESHNESS_GRACE_PERIOD = timedelta(minutes=2)
     SECURITY_DEFAULT_REMEMBER_ME = False

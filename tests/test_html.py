@@ -109,6 +109,28 @@ def _manage_pages(app, client, event, user) -> dict[str, str]:
     return pages | _workspace_pages(client, event)
 
 
+def _passkey_pages(anonymous, client, user) -> dict[str, str]:
+    """The passkey pages (one passkey registered), and each one's second step."""
+    from datetime import datetime, timezone
+
+    from webapp.models import WebAuthn
+
+    db.session.add(WebAuthn(user_id=user.id, credential_id=b"key", public_key=b"pk",
+                            backup_state=False, device_type="single_device", name="Laptop",
+                            usage="first", lastuse_datetime=datetime.now(timezone.utc)))
+    db.session.commit()
+    pages = {"passkeys": _get(client, "/manage/wan-register"),
+             "passkey-verify": _get(client, "/manage/wan-verify"),
+             "passkey-sign-in": _get(anonymous, "/manage/wan-signin")}
+    for name, who, url, data in (
+            ("passkey-new", client, "/manage/wan-register", {"name": "Phone", "usage": "first"}),
+            ("passkey-sign-in-asked", anonymous, "/manage/wan-signin", {})):
+        response = who.post(url, data=data | {"csrf_token": csrf_of(who, url)})
+        assert response.status_code == 200 and "data-passkey-options" in response.text, name
+        pages[name] = response.text
+    return pages
+
+
 def _workspace_pages(client, event) -> dict[str, str]:
     """The registrations, mail, attendance and dashboard pages and their fragments."""
     from tests.conftest import csrf_of
@@ -308,6 +330,7 @@ def every_page(app, client, reference_event, make_registration, make_user, trave
     manager = app.test_client()
     pages |= _manage_pages(app, manager, reference_event, user)
     pages |= _materials_editor_pages(manager, reference_event, private)
+    pages |= _passkey_pages(client, manager, user)
     other = make_user("coordinator@example.org", events=[reference_event])  # (its own TOTP)
     pages |= _invitation_pages(app, reference_event, other, travel)
     pages |= _slot_pages(app, client, travel, user)

@@ -1,6 +1,7 @@
 """Sign-in for coordinators with Flask-Security: passwords (argon2), two factors (an
-authenticator app and recovery codes), password reset by email through our outbox,
-rate limits on every sign-in step, and sessions that end after an idle time.
+authenticator app and recovery codes), passkeys (webapp/passkeys.py), password reset
+by email through our outbox, rate limits on every sign-in step, and sessions that end
+after an idle time.
 
 Everything Flask-Security serves lives under /manage/ (SECURITY_URL_PREFIX); its
 pages use our layout (templates/security/). There is no self-registration: accounts
@@ -37,6 +38,8 @@ from flask_security.totp import Totp
 from webapp import clock
 from webapp.extensions import db, limiter
 from webapp.htmx import is_htmx
+from webapp.passkeys import FORMS as PASSKEY_FORMS
+from webapp.passkeys import StaffWebauthnUtil
 
 
 class StaffTotp(Totp):
@@ -77,19 +80,23 @@ def _commit_if_ok(response: Response) -> Response:
     return response
 
 
-security = Security(mail_util_cls=OutboxMailUtil, totp_cls=StaffTotp)
+security = Security(mail_util_cls=OutboxMailUtil, totp_cls=StaffTotp,
+                    webauthn_util_cls=StaffWebauthnUtil)
 
 #: Flask-Security's views whose POSTs are rate-limited (sign-in, codes, reset).
 RATE_LIMITED = ("security.login", "security.forgot_password", "security.reset_password",
                 "security.two_factor_token_validation", "security.two_factor_rescue",
-                "security.mf_recovery", "security.verify")
+                "security.mf_recovery", "security.verify", "security.wan_signin",
+                "security.wan_signin_response", "security.wan_verify",
+                "security.wan_verify_response")
 
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Security (after CSRFProtect), its limits and the idle timeout."""
-    from webapp.models import Role, User
+    from webapp.models import Role, User, WebAuthn
 
-    security.init_app(app, SQLAlchemyUserDatastore(db, User, Role), login_form=StaffLoginForm,
+    security.init_app(app, SQLAlchemyUserDatastore(db, User, Role, webauthn_model=WebAuthn),
+                      login_form=StaffLoginForm, **PASSKEY_FORMS,
                       cli_users_name=False, cli_roles_name=False)
     security.unauthn_handler(_unauthenticated)
     for endpoint in RATE_LIMITED:

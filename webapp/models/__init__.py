@@ -29,7 +29,7 @@ from webapp.models.registrations import (
     RegistrationStatus,
 )
 from webapp.models.series_signups import SeriesSignup
-from webapp.models.users import ADMIN, COORDINATOR, EventAccess, Role, User
+from webapp.models.users import ADMIN, COORDINATOR, EventAccess, Role, User, WebAuthn
 from webapp.models.waiting import IN_LINE, WaitingEntry, WaitingKind, WaitingStatus
 
 # Tables that refer to an event but are not part of it as shown: rows about people
@@ -60,6 +60,7 @@ __all__ = [
     "EventAccess",
     "Role",
     "User",
+    "WebAuthn",
     "EventContent",
     "NOT_EVENT_CONTENT",
     "Attendance",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
-from flask_security import AsaList, RoleMixin, UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from flask_security import AsaList, RoleMixin, UserMixin, WebAuthnMixin
+from sqlalchemy import Column, ForeignKey, LargeBinary, String, Table, UniqueConstraint
 from sqlalchemy.ext.mutable import MutableList
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from webapp import clock
 from webapp.extensions import db
@@ -62,16 +62,58 @@ class User(db.Model, UserMixin):
     tf_phone_number: Mapped[str | None] = mapped_column(String(128))
     #: Recovery codes, each usable once (encrypted when keys are configured).
     mf_recovery_codes: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(AsaList()))
+    #: The id passkeys know this account by (random; set at the first passkey).
+    fs_webauthn_user_handle: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Bookkeeping.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     roles: Mapped[list[Role]] = relationship(secondary=roles_users, lazy="selectin")
+    webauthn: Mapped[list[WebAuthn]] = relationship(back_populates="user",
+                                                    cascade="all, delete-orphan")
 
     @property
     def is_admin(self) -> bool:
         """Sees and changes everything, users included."""
         return self.has_role(ADMIN)
+
+
+class WebAuthn(db.Model, WebAuthnMixin):
+    """A passkey (WebAuthn credential) a coordinator registered under /manage/wan-register
+    (Flask-Security's columns)."""
+
+    __tablename__ = "webauthn"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    #: The authenticator's id for the credential.
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True)
+    #: Its public key (COSE), which checks each sign-in's signature.
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The authenticator's signature counter at the last use (0: it keeps none).
+    sign_count: Mapped[int | None] = mapped_column(default=0)
+    #: How the browser reaches it ("internal", "usb", "hybrid"...).
+    transports: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(AsaList()))
+    #: Synced to other devices (a backed-up passkey), and "single_device" or "multi_device".
+    backup_state: Mapped[bool] = mapped_column()
+    device_type: Mapped[str] = mapped_column(String(64))
+    #: The client's extension results at registration, as JSON.
+    extensions: Mapped[str | None] = mapped_column(String(255))
+    #: The name the coordinator gave it, unique per account.
+    name: Mapped[str] = mapped_column(String(64))
+    #: "first" (signs in alone) or "secondary" (after the password).
+    usage: Mapped[str] = mapped_column(String(64))
+    #: Bookkeeping.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    lastuse_datetime: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="webauthn")
+
+    @validates("lastuse_datetime")
+    def _utc(self, _key: str, value: datetime) -> datetime:
+        """Flask-Security writes naive UTC times; our columns take aware ones."""
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
 class EventAccess(db.Model):
