@@ -222,3 +222,15 @@ def test_an_upload_with_errors_names_the_line_and_the_field(coordinator_client):
     page = text_of(response.get_data(as_text=True))
     assert "bad.yaml: line 3: timezone: unknown IANA timezone 'Europe/Nowhere'" in page
     assert db.session.scalar(select(func.count(Event.id))) == 0
+
+
+def test_field_errors_come_in_the_coordinators_language(coordinator_client):
+    """The editor's checks (ours and pydantic's) speak Swedish to a Swedish reader."""
+    client = coordinator_client()
+    client.get("/manage/events/new?lang=sv")
+    bad = dict(NEW_EVENT, timezone="Europe/Helsingfors", media_link_secret="short",
+               slug="Inte En Adress")
+    html = post(client, "/manage/events/new", bad).get_data(as_text=True)
+    assert "okänd IANA-tidszon &#39;Europe/Helsingfors&#39;" in html.split('id="timezone-error"')[1][:300]
+    assert "Minst 16 tecken" in html.split('id="media_link_secret-error"')[1][:300]
+    assert "använd små bokstäver" in html.split('id="slug-error"')[1][:300]

@@ -171,9 +171,13 @@ class EventForm(FlaskForm):
         return data
 
     def show_problems(self, problems: dict[tuple, str]) -> None:
-        """Put each problem (a field path of the event document) at its field."""
+        """Put each problem (a field path of the event document) at its field, unless
+        the field's own check already put its message there (one is enough)."""
+        spoken: dict[int, bool] = {}
         for path, message in problems.items():
             field = self._field_at(path)
+            if spoken.setdefault(id(field), bool(field.errors)):
+                continue
             errors = field.errors if isinstance(field.errors, list) else []
             if not isinstance(field.errors, list):
                 field.errors = errors

@@ -52,10 +52,12 @@ def new_event():
     form = EventForm()
     if not form.is_submitted():
         return render_template("manage/events/form.html", form=form, event=None)
-    if not form.validate():  # the fields' own checks first: "abc" places is no number
-        return render_template("manage/events/form.html", form=form, event=None), 422
+    valid = form.validate()  # the fields' own checks ("abc" places is no number), then the format's
     try:
-        event = create_event(check_event_document(form.document()))
+        spec = check_event_document(form.document())
+        if not valid:
+            return render_template("manage/events/form.html", form=form, event=None), 422
+        event = create_event(spec)
     except InvalidEvent as error:
         form.show_problems(error.problems)
         return render_template("manage/events/form.html", form=form, event=None), 422
@@ -88,10 +90,12 @@ def edit_event(event_id: int):
     if not form.is_submitted():
         form.fill_from(event)
         return render_template("manage/events/form.html", form=form, event=event)
-    if not form.validate():
-        return render_template("manage/events/form.html", form=form, event=event), 422
+    valid = form.validate()
     try:
-        update_event(event, check_event_document(form.document(), slug_of=event))
+        spec = check_event_document(form.document(), slug_of=event)
+        if not valid:
+            return render_template("manage/events/form.html", form=form, event=event), 422
+        update_event(event, spec)
     except InvalidEvent as error:
         form.show_problems(error.problems)
         return render_template("manage/events/form.html", form=form, event=event), 422

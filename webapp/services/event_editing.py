@@ -6,7 +6,6 @@ Every change is written to the audit log in the same transaction.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,7 +28,7 @@ from webapp.services import DomainError
 from webapp.services.audit import changes_between, record_action, snapshot
 from webapp.services.event_import import assign_event_fields, build_part
 from webapp.services.event_materials import copy_materials, sync_materials
-from webapp.services.event_spec import SLUG, EventSpec, order_problems
+from webapp.services.event_spec import EventSpec, check_slug, order_problems, problems_of
 from webapp.services.places import place_freed
 
 #: The fields of an event the audit log compares before and after an edit.
@@ -59,8 +58,7 @@ def check_event_document(document: dict, *, slug_of: Event | None = None) -> Eve
     try:
         spec = EventSpec.model_validate(document)
     except ValidationError as error:
-        raise InvalidEvent({tuple(p["loc"]): p["msg"].removeprefix("Value error, ")
-                            for p in error.errors()}) from None
+        raise InvalidEvent(dict(problems_of(error))) from None
     problems = dict(order_problems(spec))
     taken = db.session.scalar(select(Event.id).where(Event.slug == spec.slug))
     if taken is not None and (slug_of is None or taken != slug_of.id):
@@ -132,9 +130,10 @@ def cancel_event(event: Event, message: str = "") -> int:
 def duplicate_event(event: Event, *, slug: str, weeks: int) -> Event:
     """A draft copy of ``event`` (fields, contacts, programme), ``weeks`` later by the
     wall clock of its zone (a series' next meeting, next year's edition)."""
-    if not re.match(SLUG, slug) or len(slug) > 80:
-        raise InvalidEvent({("slug",): _("Use lower-case letters, digits and hyphens (at "
-                                         "most 80), e.g. nordic-seminar-2021.")})
+    try:
+        check_slug(slug)
+    except ValueError as error:
+        raise InvalidEvent({("slug",): str(error)}) from None
     if db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
         raise InvalidEvent({("slug",): _("Another event already has this address.")})
     move = _mover(ZoneInfo(event.timezone), timedelta(weeks=weeks))

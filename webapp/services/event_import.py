@@ -29,6 +29,7 @@ from webapp.services.event_spec import (  # noqa: F401  (the schema, read by imp
     PartSpec,
     SeriesSpec,
     order_problems,
+    problems_of,
 )
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -64,8 +65,7 @@ def parse_event_text(text: str, filename: str = "<input>") -> EventSpec:
     try:
         spec = EventSpec.model_validate(data)
     except ValidationError as error:
-        problems = [(p["loc"], p["msg"].removeprefix("Value error, ")) for p in error.errors()]
-        raise EventImportError(_describe(problems, text)) from None
+        raise EventImportError(_describe(problems_of(error), text)) from None
     problems = order_problems(spec)
     if problems:
         raise EventImportError(_describe(problems, text))

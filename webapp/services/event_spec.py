@@ -9,6 +9,8 @@ from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -16,6 +18,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -31,7 +34,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _printable(value: str) -> str:
     """No NUL or other control characters (PostgreSQL refuses NUL in text)."""
     if _CONTROL.search(value):
-        raise ValueError("control characters are not allowed")
+        raise ValueError(_("control characters are not allowed"))
     return value
 
 
@@ -43,26 +46,27 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
                   AfterValidator(_printable)]
 
 
-def _slug(value: str) -> str:
+def check_slug(value: str) -> str:
+    """``value`` if it can be an event's address, else ValueError saying what can."""
     if not re.match(SLUG, value) or len(value) > 80:
-        raise ValueError("use lower-case letters, digits and hyphens (at most 80), "
-                         "e.g. nordic-seminar-2021")
+        raise ValueError(_("use lower-case letters, digits and hyphens (at most 80), "
+                           "e.g. nordic-seminar-2021"))
     return value
 
 
 def _url(value: str) -> str:
     if not re.match(r"^https://[^\s/]+\S*$", value) or len(value) > 1000:
-        raise ValueError("must be an https:// address (at most 1000 characters)")
+        raise ValueError(_("must be an https:// address (at most 1000 characters)"))
     return value
 
 
 def _language_code(value: str) -> str:
     if value and not re.match(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", value):
-        raise ValueError("use a language code such as sv, fi, en or ro")
+        raise ValueError(_("use a language code such as sv, fi, en or ro"))
     return value
 
 
-Slug = Annotated[str, AfterValidator(_slug)]
+Slug = Annotated[str, AfterValidator(check_slug)]
 Url = Annotated[str, AfterValidator(_url)]
 LanguageCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16),
                          AfterValidator(_language_code)]
@@ -99,9 +103,12 @@ def _when(value: Any, *, time_allowed: bool = False) -> date | datetime | time:
         if time_allowed and _TIME.match(text):
             return time.fromisoformat(text)
     except ValueError as error:
-        raise ValueError(f"not a valid date or time: {text!r} ({error})") from None
-    expected = "a date (2021-11-18), a date and time (2021-11-18 10:00)"
-    raise ValueError(f"expected {expected}{' or a time (10:00)' if time_allowed else ''}")
+        raise ValueError(_("not a valid date or time: %(text)s (%(error)s)", text=repr(text),
+                           error=error)) from None
+    if time_allowed:
+        raise ValueError(_("expected a date (2021-11-18), a date and time (2021-11-18 10:00) "
+                           "or a time (10:00)"))
+    raise ValueError(_("expected a date (2021-11-18) or a date and time (2021-11-18 10:00)"))
 
 
 class ContactSpec(_Strict):
@@ -226,8 +233,9 @@ class PartSpec(_Strict):
         """An option can be streamed only in a part that is streamed."""
         for index, option in enumerate(self.options):
             if option.streamed and not self.streamed:
-                raise ValueError(f"options[{index}].streamed: only a streamed part has "
-                                 "streamed options (set streamed: true on the part)")
+                raise ValueError(_("options[%(index)d].streamed: only a streamed part has "
+                                   "streamed options (set streamed: true on the part)",
+                                   index=index))
         return self
 
 
@@ -281,7 +289,8 @@ class EventSpec(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Helsinki)") from None
+            raise ValueError(_("unknown IANA timezone %(zone)s (e.g. Europe/Helsinki)",
+                               zone=repr(value))) from None
         return value
 
     @field_validator(
@@ -325,7 +334,7 @@ def to_utc(value: Any, zone: ZoneInfo, *, end_of_day: bool = False,
     elif isinstance(value, time) and day is not None:
         local = datetime.combine(day, value, zone)
     else:
-        raise ValueError("a time of day needs a date here")
+        raise ValueError(_("a time of day needs a date here"))
     return local.astimezone(ZoneInfo("UTC"))
 
 
@@ -333,18 +342,57 @@ def order_problems(spec: EventSpec) -> list[tuple[tuple, str]]:
     """Each end after its start; the sign-up window before the event ends."""
     problems = []
     if spec.ends_at <= spec.starts_at:
-        problems.append((("ends_at",), "must be after starts_at"))
+        problems.append((("ends_at",), _("must be after starts_at")))
     if spec.registration_closes_at <= spec.registration_opens_at:
-        problems.append((("registration_closes_at",), "must be after registration_opens_at"))
+        problems.append((("registration_closes_at",), _("must be after registration_opens_at")))
     if spec.registration_closes_at > spec.ends_at:
-        problems.append((("registration_closes_at",), "must not be after the event ends"))
+        problems.append((("registration_closes_at",), _("must not be after the event ends")))
     if spec.recording_available_until and spec.recording_available_until < spec.ends_at:
-        problems.append((("recording_available_until",), "must not be before the event ends"))
+        problems.append((("recording_available_until",), _("must not be before the event ends")))
     if spec.rsvp_closes_at and spec.rsvp_closes_at > spec.ends_at:
-        problems.append((("rsvp_closes_at",), "must not be after the event ends"))
+        problems.append((("rsvp_closes_at",), _("must not be after the event ends")))
     if spec.choices_close_at and spec.choices_close_at > spec.starts_at:
-        problems.append((("choices_close_at",), "must not be after the event starts"))
+        problems.append((("choices_close_at",), _("must not be after the event starts")))
     for index, part in enumerate(spec.programme):
         if part.ends_at <= part.starts_at:
-            problems.append((("programme", index, "ends_at"), "must be after starts_at"))
+            problems.append((("programme", index, "ends_at"), _("must be after starts_at")))
     return problems
+
+
+def problems_of(error: ValidationError) -> list[tuple[tuple, str]]:
+    """(field path, message) for each of pydantic's findings, in the reader's language:
+    our validators' messages are translated where they are raised; pydantic's own are
+    put in words here (any other keeps pydantic's English)."""
+    return [(tuple(p["loc"]), _pydantic_message(p)) for p in error.errors()]
+
+
+def _pydantic_message(problem: dict) -> str:
+    kind, ctx = problem["type"], problem.get("ctx") or {}
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    if kind == "value_error" and message.startswith("value is not a valid email address"):
+        return _("value is not a valid email address")
+    num = ctx.get("min_length", ctx.get("max_length", 0))
+    words = {  # pydantic's own English, in the reader's language
+        "missing": lambda: _("Field required"),
+        "string_too_short": lambda: ngettext("String should have at least %(num)d character",
+                                             "String should have at least %(num)d characters",
+                                             num),
+        "string_too_long": lambda: ngettext("String should have at most %(num)d character",
+                                            "String should have at most %(num)d characters",
+                                            num),
+        "too_long": lambda: ngettext("List should have at most %(num)d item",
+                                     "List should have at most %(num)d items", num),
+        "greater_than_equal": lambda: _("Input should be greater than or equal to %(num)s",
+                                        num=ctx["ge"]),
+        "less_than_equal": lambda: _("Input should be less than or equal to %(num)s",
+                                     num=ctx["le"]),
+        "int_parsing": lambda: _("Input should be a valid integer"),
+        "int_type": lambda: _("Input should be a valid integer"),
+        "int_from_float": lambda: _("Input should be a valid integer"),
+        "bool_parsing": lambda: _("Input should be a valid boolean"),
+        "bool_type": lambda: _("Input should be a valid boolean"),
+        "literal_error": lambda: _("Input should be %(expected)s", expected=ctx["expected"]),
+        "enum": lambda: _("Input should be %(expected)s", expected=ctx["expected"]),
+        "extra_forbidden": lambda: _("Extra inputs are not permitted"),
+    }
+    return words[kind]() if kind in words else message

@@ -22,7 +22,7 @@ from webapp.models import Event, Material, MaterialFile, ProgrammePart
 from webapp.services.audit import changes_between, record_action, snapshot
 from webapp.services.event_editing import InvalidEvent
 from webapp.services.event_materials import MATERIAL_FIELDS, assign_material
-from webapp.services.event_spec import MaterialFields, MaterialSpec
+from webapp.services.event_spec import MaterialFields, MaterialSpec, problems_of
 
 AUDITED = (*MATERIAL_FIELDS, "url", "filename", "size", "part_id")
 
@@ -71,8 +71,7 @@ def check_material(document: dict, *, link: bool) -> MaterialFields:
     try:
         return schema.model_validate(document)
     except ValidationError as error:
-        raise InvalidEvent({tuple(p["loc"]): p["msg"].removeprefix("Value error, ")
-                            for p in error.errors()}) from None
+        raise InvalidEvent(dict(problems_of(error))) from None
 
 
 def add_material(event: Event, spec: MaterialFields, *, part: ProgrammePart | None = None,

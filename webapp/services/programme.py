@@ -20,7 +20,7 @@ from webapp.services import DomainError
 from webapp.services.audit import changes_between, record_action, snapshot
 from webapp.services.event_editing import InvalidEvent
 from webapp.services.event_materials import assign_venue
-from webapp.services.event_spec import PartSpec, to_utc
+from webapp.services.event_spec import PartSpec, problems_of, to_utc
 
 PART_FIELDS = ("title", "starts_at", "ends_at", "description", "translations", "speakers",
                "streamed", "audience", "recording_url", "position", "venue", "venue_address",
@@ -32,8 +32,7 @@ def check_part(event: Event, document: dict, part: ProgrammePart | None = None) 
     try:
         spec = PartSpec.model_validate(document)
     except ValidationError as error:
-        raise InvalidEvent({tuple(p["loc"]): p["msg"].removeprefix("Value error, ")
-                            for p in error.errors()}) from None
+        raise InvalidEvent(dict(problems_of(error))) from None
     day = event.starts_at.astimezone(event.zone).date()
     spec.starts_at = to_utc(spec.starts_at, event.zone, day=day)
     spec.ends_at = to_utc(spec.ends_at, event.zone, day=day, end_of_day=True)

@@ -17,7 +17,7 @@ from webapp.models import OptionChoice, PartOption, ProgrammePart
 from webapp.services.audit import changes_between, record_action, snapshot
 from webapp.services.event_editing import InvalidEvent
 from webapp.services.event_import import assign_option_fields
-from webapp.services.event_spec import OptionSpec
+from webapp.services.event_spec import OptionSpec, problems_of
 from webapp.services.options import seats_freed
 from webapp.services.programme import reorder
 
@@ -30,8 +30,7 @@ def check_option(part: ProgrammePart, document: dict) -> OptionSpec:
     try:
         spec = OptionSpec.model_validate(document)
     except ValidationError as error:
-        raise InvalidEvent({tuple(p["loc"]): p["msg"].removeprefix("Value error, ")
-                            for p in error.errors()}) from None
+        raise InvalidEvent(dict(problems_of(error))) from None
     if spec.streamed and not part.streamed:
         raise InvalidEvent({("streamed",): _("Only a streamed part has streamed options: mark "
                                              "the part as streamed first.")})
