@@ -448,12 +448,29 @@ def watched(page, errors: list[str]):
 @pytest.fixture
 def live_server(app):
     """The app served on a free loopback port in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _answered_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+def _answered_whole(app):
+    """``app`` with each answer read whole (and closed) before the server sends it.
+    Werkzeug's development server does not close an answer whose client hung up (its
+    cleanup reads the reset socket first and raises), so a browser that navigates away
+    while a static file downloads left that file open: a ResourceWarning, which fails
+    the test that happened to be running. The app streams nothing that needs streaming."""
+    def wsgi(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return wsgi
 
 
 def add_views(registration, part, mode: str, minutes) -> None:
