@@ -368,6 +368,18 @@ def current_code(app, user) -> str:
     return app.extensions["security"].totp_factory.generate_totp_password(user.tf_totp_secret)
 
 
+def browser_sign_in(app, page, site: str, user) -> None:
+    """Sign ``user`` in on a browser ``page`` at ``site`` as a coordinator does: the
+    password, then the authenticator's code, landing on the events."""
+    page.goto(f"{site}/manage/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Authentication code").fill(current_code(app, user))
+    page.get_by_role("button", name="Submit code").click()
+    expect(page.get_by_role("heading", name="Events")).to_be_visible()
+
+
 def sign_in(app, client, user, password: str = PASSWORD):
     """Sign in as a coordinator would: password, then the authenticator's code."""
     token = csrf_of(client, "/manage/login")

@@ -10,21 +10,11 @@ import re
 
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, current_code, drain_mail, expect, watched
+from tests.conftest import browser_sign_in, drain_mail, expect, watched
 from webapp.extensions import db
 from webapp.models import Attendance, Registration, RegistrationKind, ViewMode
 
 PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(app, page, live_server, user) -> None:
-    page.goto(f"{live_server}/manage/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authentication code").fill(current_code(app, user))
-    page.get_by_role("button", name="Submit code").click()
-    expect(page.get_by_role("heading", name="Events")).to_be_visible()
 
 
 def test_from_pasted_invitees_to_an_accepted_seat_and_an_arrival_at_the_door(
@@ -36,7 +26,7 @@ def test_from_pasted_invitees_to_an_accepted_seat_and_an_arrival_at_the_door(
     user = make_user(events=[reference_event])
     context = browser.new_context()
     page = watched(context.new_page(), page_errors)
-    sign_in(app, page, live_server, user)
+    browser_sign_in(app, page, live_server, user)
 
     page.goto(f"{live_server}/manage/events/{event_id}/invitations")
     page.get_by_label("Paste invitees").fill(

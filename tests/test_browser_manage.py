@@ -3,7 +3,7 @@ programme part in place (htmx), and see the public page change."""
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD, current_code, expect, watched
+from tests.conftest import browser_sign_in, expect, watched
 
 
 def test_sign_in_with_totp_edit_a_part_in_place_and_see_the_public_page(
@@ -11,13 +11,7 @@ def test_sign_in_with_totp_edit_a_part_in_place_and_see_the_public_page(
     event = make_event()
     user = make_user(events=[event])
     page = watched(browser.new_page(), page_errors)
-    page.goto(f"{live_server}/manage/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authentication code").fill(current_code(app, user))
-    page.get_by_role("button", name="Submit code").click()
-    expect(page.get_by_role("heading", name="Events")).to_be_visible()
+    browser_sign_in(app, page, live_server, user)
 
     page.get_by_role("link", name=event.title).click()
     page.get_by_role("link", name="Edit the programme").click()

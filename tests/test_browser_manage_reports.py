@@ -8,7 +8,7 @@ import threading
 
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, current_code, drain_mail, expect, watched
+from tests.conftest import browser_sign_in, drain_mail, expect, watched
 from webapp.extensions import db
 from webapp.models import MailStatus, OutboxMessage
 
@@ -16,13 +16,7 @@ from webapp.models import MailStatus, OutboxMessage
 def signed_in_page(app, browser, live_server, user, errors):
     """A browser page signed in as ``user`` (password, then the authenticator's code)."""
     page = watched(browser.new_page(), errors)
-    page.goto(f"{live_server}/manage/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authentication code").fill(current_code(app, user))
-    page.get_by_role("button", name="Submit code").click()
-    expect(page.get_by_role("heading", name="Events")).to_be_visible()
+    browser_sign_in(app, page, live_server, user)
     return page
 
 

@@ -5,7 +5,7 @@ no longer signs in."""
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD, current_code, expect, watched
+from tests.conftest import browser_sign_in, expect, watched
 
 
 def _virtual_authenticator(page) -> None:
@@ -27,13 +27,7 @@ def test_register_a_passkey_then_sign_in_with_it_alone(
     context = browser.new_context()
     page = watched(context.new_page(), page_errors)
     _virtual_authenticator(page)
-    page.goto(f"{site}/manage/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authentication code").fill(current_code(app, user))
-    page.get_by_role("button", name="Submit code").click()
-    expect(page.get_by_role("heading", name="Events")).to_be_visible()
+    browser_sign_in(app, page, site, user)
 
     page.get_by_role("link", name="Passkeys").first.click()
     form = page.locator("#wan-register-form")

@@ -231,6 +231,7 @@ def test_field_errors_come_in_the_coordinators_language(coordinator_client):
     bad = dict(NEW_EVENT, timezone="Europe/Helsingfors", media_link_secret="short",
                slug="Inte En Adress")
     html = post(client, "/manage/events/new", bad).get_data(as_text=True)
-    assert "okänd IANA-tidszon &#39;Europe/Helsingfors&#39;" in html.split('id="timezone-error"')[1][:300]
+    zone_error = html.split('id="timezone-error"')[1][:300]
+    assert "okänd IANA-tidszon &#39;Europe/Helsingfors&#39;" in zone_error
     assert "Minst 16 tecken" in html.split('id="media_link_secret-error"')[1][:300]
     assert "använd små bokstäver" in html.split('id="slug-error"')[1][:300]
