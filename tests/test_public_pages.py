@@ -123,6 +123,9 @@ def test_accessibility_statement_has_the_directives_parts(app, client):
                     "Enforcement procedure", "Preparation of this statement"):
         assert heading in page
     assert 'href="https://www.saavutettavuusvaatimukset.fi/">Traficom</a>' in html
+    assert "prepared on 1 December 2026," in page  # the setting's default, 2026-12-01
+    swedish = text_of(client.get("/accessibility?lang=sv").get_data(as_text=True))
+    assert "1 december 2026" in swedish
 
 
 def test_texts_are_shown_in_the_readers_language_when_given(client, make_event):

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         clock_time=timefmt.clock_time,
         time_range=timefmt.time_range,
         long_date=timefmt.long_date,
+        day=timefmt.day,
         long_datetime=timefmt.long_datetime,
         span=timefmt.span,
         several_days=timefmt.several_days,

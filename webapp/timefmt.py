@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,18 @@ def long_date(instant: datetime, zone: str | ZoneInfo) -> str:
     # CLDR's "full" English date is American (Thursday, November 18, 2021): ours is not.
     pattern = "EEEE d MMMM y" if locale is None or locale.language == "en" else "full"
     return format_date(in_zone(instant, zone).date(), pattern, locale=locale)
+
+
+def day(text: str) -> str:
+    """A calendar date written ``2026-12-01`` (a setting), in the reader's words:
+    ``1 December 2026``, ``1 december 2026``, ``1. joulukuuta 2026``; else as written."""
+    try:
+        value = date.fromisoformat(str(text))
+    except ValueError:
+        return str(text)
+    locale = get_locale()
+    pattern = "d MMMM y" if locale is None or locale.language == "en" else "long"
+    return format_date(value, pattern, locale=locale)
 
 
 def long_datetime(instant: datetime, zone: str | ZoneInfo) -> str:
