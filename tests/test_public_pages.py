@@ -94,6 +94,8 @@ def test_the_interface_speaks_swedish_and_finnish(client, reference_event, trave
 
 def test_privacy_notice_names_controller_basis_recipients_retention_and_rights(
         app, client, reference_event):
+    reference_event.contact_email = "seminar@example.fi"
+    db.session.commit()
     app.config.update(CONTROLLER_NAME="Ministry of Justice", DPO_CONTACT="dpo@example.org",
                       MAIL_PROVIDER_NAME="Example Mail Oy")
     try:
@@ -103,6 +105,7 @@ def test_privacy_notice_names_controller_basis_recipients_retention_and_rights(
         app.config.update(CONTROLLER_NAME="", DPO_CONTACT="", MAIL_PROVIDER_NAME="")
     assert "The controller of your personal data is Ministry of Justice." in page
     assert "Data protection officer: dpo@example.org" in page
+    assert f"The event's contact: {reference_event.title}, seminar@example.fi" in page
     assert "Article 6(1)(a)" in page
     assert "Our email provider, Example Mail Oy" in page
     assert "The stream provider (stream.example.org)" in page
