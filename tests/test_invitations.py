@@ -421,6 +421,18 @@ def test_follow_on_the_web_instead_and_back_on_site(app, coordinator_client, mak
     assert registration_of("anna@x.fi").kind is RegistrationKind.ON_SITE
 
 
+def test_an_invitee_already_on_the_web_keeps_the_place_when_the_web_is_full(
+        app, coordinator_client, make_event, make_registration, travel):
+    travel(OPEN)
+    event = make_event(web_capacity=1)
+    kept = make_registration(event, email="anna@x.fi")
+    invite(coordinator_client(events=[event]), event, "Anna <anna@x.fi>")
+    [invitation] = invitations(event)
+    assert answer(app.test_client(), invitation, "web").status_code == 303
+    assert registration_of("anna@x.fi").id == kept.id
+    assert invitation_of("anna@x.fi").answer is InvitationAnswer.WEB
+
+
 def test_an_invitee_who_never_registered_gets_a_web_registration(app, coordinator, event):
     invite(coordinator, event, "bo@y.se")
     [invitation] = invitations()

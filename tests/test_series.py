@@ -141,6 +141,17 @@ def test_a_full_event_of_the_series_puts_the_person_on_its_waiting_list(
     assert "Dialogmöte 3: Civilsamhällsorganisationer" in waiting_part
 
 
+def test_signing_up_again_when_a_registered_event_is_full_keeps_the_place(client, dialogue):
+    """Someone registered for a meeting that has since filled up is not put in its line."""
+    third = dialogue.events[2]
+    sign_up(client, events=[third.id])
+    third.web_capacity = 1
+    db.session.commit()
+    sign_up(client)
+    assert [r.event_id for r in registrations()] == [e.id for e in dialogue.events]
+    assert db.session.scalar(select(func.count(WaitingEntry.id))) == 0
+
+
 def _series_link(app, smtp, client) -> str:
     sign_up(client)
     drain_mail(app)

@@ -130,9 +130,12 @@ def follow_on_web(invitation: Invitation, *, name: str = "") -> Registration:
             and existing.kind is RegistrationKind.ON_SITE):
         registration = _move_to_web(existing)
     else:
-        registration = register_web_participant(
-            event, name=invitation.name or name or invitation.email, email=invitation.email,
-            organisation=invitation.organisation).registration
+        if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
+            registration = existing  # already signed up on the web: kept, full or not
+        else:
+            registration = register_web_participant(
+                event, name=invitation.name or name or invitation.email,
+                email=invitation.email, organisation=invitation.organisation).registration
         if registration.status is RegistrationStatus.PENDING:
             confirm_email_address(registration)  # the invitation's link proves the address
     _answered(invitation, InvitationAnswer.WEB, registration)

@@ -77,7 +77,10 @@ def sign_up_for_series(series: Series, events: list[Event], *, name: str, email:
                               language=_reader_language(), created_at=clock.now())
         db.session.add(signup)
         db.session.flush()
-    for event in chosen:
+    registered = series_view(signup).by_event  # the one email says what holds, so a
+    for event in chosen:  # registration is kept as it is, full event or not
+        if event.id in registered:
+            continue
         try:
             register_web_participant(event, name=name, email=email, organisation=organisation,
                                      confirm=False)
