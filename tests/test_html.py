@@ -400,7 +400,8 @@ def _email_pages(app, event, registration) -> dict[str, str]:
                     "old_ends_at": "2021-11-18T10:45:00+00:00"}}
     prebuilt = {"account", "data_deleted", "order", "invitation", "invitation_reminder",
                 "seat_refused", "waiting_joined", "waiting_offer", "waiting_accepted",
-                "waiting_lapsed", "waiting_left", "series_confirmation"}  # rendered when queued
+                "waiting_lapsed", "waiting_left", "waiting_moved",
+                "series_confirmation"}  # rendered when queued
     kinds = [k for k in MailKind if k.value not in prebuilt]
     pages = {}
     with mail_context(app):

@@ -259,3 +259,11 @@ def test_new_links_email_names_the_stream_link_only_for_the_web(app, crowd, make
     on_site = make_registration(event, kind="on_site")
     text, _html = render_email(app, "links_reissued", on_site, {})
     assert "/watch/" not in text and "https://desk.example.org/participant/TOKEN" in text
+
+
+def test_every_kind_of_email_has_words_for_coordinators():
+    """The mail lists name each kind of email in words (never ``waiting_offer``)."""
+    from webapp.manage.labels import MAIL_KINDS
+    from webapp.models import MailKind
+
+    assert set(MAIL_KINDS) == {kind.value for kind in MailKind}

@@ -198,7 +198,7 @@ def test_raising_the_capacity_offers_the_new_places(client, full_event, coordina
 
 
 def test_coordinators_see_each_list_move_people_and_offer_by_hand(
-        app, client, full_event, coordinator_client, make_user):
+        app, smtp, client, full_event, coordinator_client, make_user):
     event, _holder = full_event
     for name in ("Ada", "Bo", "Cai"):
         join_web_list(client, event.slug, f"{name.lower()}@example.org", name)
@@ -211,6 +211,14 @@ def test_coordinators_see_each_list_move_people_and_offer_by_hand(
     assert staff.post(f"{url}/{cai.id}/up", data={"csrf_token": token}).status_code == 303
     page = text_of(staff.get(url).get_data(as_text=True))
     assert re.search(r"1 Ada .* 2 Cai .* 3 Bo", page)
+    drain_mail(app)
+    for address, place in (("cai@example.org", 2), ("bo@example.org", 3)):
+        [moved] = [m for m in smtp.to(address) if m["Subject"].startswith("Your place in line")]
+        assert f"You are number {place} in line." in moved.get_body(
+            preferencelist=("plain",)).get_content()
+    assert not [m for m in smtp.to("ada@example.org") if "place in line" in m["Subject"]]
+    mail_list = text_of(staff.get(url.replace("/waiting", "/mail")).get_data(as_text=True))
+    assert "Moved in the waiting list" in mail_list and "waiting_moved" not in mail_list
     assert staff.post(f"{url}/{cai.id}/offer", data={"csrf_token": token}).status_code == 303
     assert [e.status for e in entries()] == [WaitingStatus.WAITING, WaitingStatus.WAITING,
                                              WaitingStatus.OFFERED]

@@ -137,6 +137,13 @@ def notify_waiting_lapsed(entry: WaitingEntry) -> bool:
                           lambda title: _("Your offer has expired: %(title)s", title=title))
 
 
+def notify_waiting_moved(entry: WaitingEntry) -> bool:
+    """A coordinator moved you (or someone next to you) in line: your place now."""
+    key = f"waiting-moved:{entry.id}:{int(clock.now().timestamp() * 1000)}"
+    return _waiting_email(MailKind.WAITING_MOVED, entry, key,
+                          lambda title: _("Your place in line: %(title)s", title=title))
+
+
 def notify_waiting_left(entry: WaitingEntry) -> bool:
     """You left the waiting list."""
     return _waiting_email(MailKind.WAITING_LEFT, entry, f"waiting-left:{entry.id}",

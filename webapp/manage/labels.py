@@ -20,6 +20,13 @@ MAIL_KINDS = {
     "resend_link": _l("Link sent again"), "event_cancelled": _l("Event cancelled"),
     "account": _l("Account"), "programme_changed": _l("Programme changed"),
     "links_reissued": _l("New links"), "custom": _l("Message from the organisers"),
+    "data_deleted": _l("Data deleted"), "order": _l("Order of a printed copy"),
+    "invitation": _l("Invitation"), "invitation_reminder": _l("Invitation reminder"),
+    "seat_refused": _l("Seat request refused"), "waiting_joined": _l("On the waiting list"),
+    "waiting_offer": _l("Place offered"), "waiting_accepted": _l("Offered place taken"),
+    "waiting_lapsed": _l("Offer lapsed"), "waiting_left": _l("Left the waiting list"),
+    "waiting_moved": _l("Moved in the waiting list"),
+    "series_confirmation": _l("Series confirmation"),
 }
 MAIL_STATES = {"queued": _l("queued"), "retrying": _l("waiting to retry"),
                "sending": _l("sending"), "sent": _l("sent"), "failed": _l("failed"),
@@ -28,6 +35,12 @@ REGISTRATION_STATES = {"registered": _l("registered"),
                        "pending": _l("waiting for address confirmation"),
                        "cancelled": _l("cancelled"), "erased": _l("erased")}
 WAYS = {"web": _l("web"), "on_site": _l("on site")}
+
+
+@bp.app_template_global()
+def mail_kinds() -> list[str]:
+    """The kinds of email an event's mail list can be filtered by (not the accounts')."""
+    return [kind for kind in MAIL_KINDS if kind != "account"]
 
 
 @bp.app_template_global()

@@ -45,6 +45,7 @@ class MailKind(enum.Enum):
     WAITING_ACCEPTED = "waiting_accepted"  # you have the option's seat
     WAITING_LAPSED = "waiting_lapsed"  # the offer ran out; it went to the next person
     WAITING_LEFT = "waiting_left"  # you left the waiting list
+    WAITING_MOVED = "waiting_moved"  # a coordinator moved you in line: now number N
     SERIES_CONFIRMATION = "series_confirmation"  # one email for a series' events
 
 

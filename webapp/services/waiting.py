@@ -25,6 +25,7 @@ from webapp.mail.prebuilt import (
     notify_waiting_joined,
     notify_waiting_lapsed,
     notify_waiting_left,
+    notify_waiting_moved,
     notify_waiting_offer,
 )
 from webapp.models import (
@@ -258,6 +259,8 @@ def move_in_line(entry: WaitingEntry, offset: int) -> None:
     db.session.flush()
     record_action("waiting.move", event=entry.event, target=f"waiting entry {entry.id}",
                   changes={"place": [index + 1, other + 1]}, note=_describe(entry))
+    notify_waiting_moved(entry)  # both places in line changed: each is told their own
+    notify_waiting_moved(neighbour)
 
 
 def lapse_offers() -> int:
