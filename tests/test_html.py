@@ -82,7 +82,27 @@ def _participant_pages(client, registration, travel) -> dict[str, str]:
     return pages
 
 
-def _manage_pages(app, client, event, user) -> dict[str, str]:
+def _two_factor_choice(app, make_user) -> str:
+    """The page after the password for someone with two second factors: the
+    authenticator app, and a passkey registered as the second step."""
+    from tests.conftest import PASSWORD, csrf_of
+    from webapp import clock
+    from webapp.models import WebAuthn
+
+    user = make_user("both-factors@example.org")
+    db.session.add(WebAuthn(user_id=user.id, credential_id=b"credential-1", public_key=b"k",
+                            transports=["internal"], backup_state=False,
+                            device_type="single_device", name="Laptop", usage="secondary",
+                            lastuse_datetime=clock.now()))
+    db.session.commit()
+    client = app.test_client()
+    asked = client.post("/manage/login", data={
+        "email": user.email, "password": PASSWORD, "csrf_token": csrf_of(client, "/manage/login")})
+    assert asked.location.startswith("/manage/tf-select")
+    return _get(client, asked.location)
+
+
+def _manage_pages(app, client, event, user, make_user) -> dict[str, str]:
     """The coordinators' pages, as an admin sees them."""
     pages = {"sign-in": _get(client, "/manage/login"),
              "forgot-password": _get(client, "/manage/reset")}
@@ -93,6 +113,7 @@ def _manage_pages(app, client, event, user) -> dict[str, str]:
         "email": user.email, "password": PASSWORD, "csrf_token": csrf_of(halfway, "/manage/login")})
     pages["two-factor-code"] = _get(halfway, asked.location)
     pages["recovery-code"] = _get(halfway, "/manage/mf-recovery")
+    pages["two-factor-choice"] = _two_factor_choice(app, make_user)
     sign_in(app, client, user)
     part = event.parts[0]
     base = f"/manage/events/{event.id}"
@@ -328,7 +349,7 @@ def every_page(app, client, reference_event, make_registration, make_user, trave
     pages |= _participant_pages(client, registration, travel)
     user = make_user("admin@example.org", admin=True, events=[reference_event])
     manager = app.test_client()
-    pages |= _manage_pages(app, manager, reference_event, user)
+    pages |= _manage_pages(app, manager, reference_event, user, make_user)
     pages |= _materials_editor_pages(manager, reference_event, private)
     pages |= _passkey_pages(client, manager, user)
     other = make_user("coordinator@example.org", events=[reference_event])  # (its own TOTP)
