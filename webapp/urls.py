@@ -19,16 +19,15 @@ def _host_of(url: str) -> str:
     return urlsplit(url).hostname or "localhost"
 
 
-#: A row id in a route: ``<{ID}:material_id>``. Bounded to what the databases' integer
-#: keys hold, so a larger number is a 404 like any unknown id (PostgreSQL refuses to
-#: compare an integer column with a number past 2**31 - 1: that was a 500).
-ID = "int(max=2147483647)"
+#: The largest id the databases' integer keys hold (PostgreSQL refuses to compare an
+#: integer column with a number past 2**31 - 1: that was a 500).
 MAX_ID = 2_147_483_647
 
 
 class RowId(IntegerConverter):
     """The app's ``<int:...>``: at most MAX_ID unless a route says otherwise, so every
-    id in a URL is one the database can compare (a larger one is a 404)."""
+    id in a URL is one the database can compare (a larger one is a 404 like any
+    unknown id)."""
 
     def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("max", MAX_ID)

@@ -27,7 +27,6 @@ from webapp.services.materials import (
     too_large_message,
     update_material,
 )
-from webapp.urls import ID
 
 
 def _editor(event, *, file_form=None, link_form=None, status=200, done=None, file_notice=None):
@@ -65,13 +64,13 @@ def _checked(form, *, link: bool):
     return spec, upload
 
 
-@bp.get(f"/events/<{ID}:event_id>/materials")
+@bp.get("/events/<int:event_id>/materials")
 def materials(event_id: int):
     """The event's materials, and the forms to add one."""
     return _editor(event_or_404(event_id))
 
 
-@bp.post(f"/events/<{ID}:event_id>/materials/file")
+@bp.post("/events/<int:event_id>/materials/file")
 @transactional
 def add_file_material(event_id: int):
     """Upload a file (its type read from its content)."""
@@ -86,7 +85,7 @@ def add_file_material(event_id: int):
     return _done(event, _("The file is added."))
 
 
-@bp.post(f"/events/<{ID}:event_id>/materials/link")
+@bp.post("/events/<int:event_id>/materials/link")
 @transactional
 def add_link_material(event_id: int):
     """Add a link to a publication."""
@@ -101,7 +100,7 @@ def add_link_material(event_id: int):
     return _done(event, _("The link is added."))
 
 
-@bp.get(f"/events/<{ID}:event_id>/materials/<{ID}:material_id>/edit")
+@bp.get("/events/<int:event_id>/materials/<int:material_id>/edit")
 def edit_material(event_id: int, material_id: int):
     """One material as a form."""
     event, material = material_or_404(event_id, material_id)
@@ -110,7 +109,7 @@ def edit_material(event_id: int, material_id: int):
     return _edit_page(event, material, form)
 
 
-@bp.post(f"/events/<{ID}:event_id>/materials/<{ID}:material_id>")
+@bp.post("/events/<int:event_id>/materials/<int:material_id>")
 @transactional
 def save_material(event_id: int, material_id: int):
     """Save a material's description (and its new file or address)."""
@@ -126,7 +125,7 @@ def save_material(event_id: int, material_id: int):
     return redirect_to(url_for("manage.materials", event_id=event.id))
 
 
-@bp.get(f"/events/<{ID}:event_id>/materials/<{ID}:material_id>/file")
+@bp.get("/events/<int:event_id>/materials/<int:material_id>/file")
 def material_file(event_id: int, material_id: int):
     """The uploaded file, as the coordinators check it (whoever may open it)."""
     _event, material = material_or_404(event_id, material_id)
@@ -135,7 +134,7 @@ def material_file(event_id: int, material_id: int):
     return file_response(material, public=False)
 
 
-@bp.post(f"/events/<{ID}:event_id>/materials/<{ID}:material_id>/delete")
+@bp.post("/events/<int:event_id>/materials/<int:material_id>/delete")
 @transactional
 def delete_material_view(event_id: int, material_id: int):
     """Remove a material."""

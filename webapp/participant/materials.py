@@ -11,16 +11,15 @@ from webapp.models import Material, Registration
 from webapp.participant import bp
 from webapp.participant.routes import _registration
 from webapp.services.participant_materials import MaterialRefused, check_material_access
-from webapp.urls import ID
 
 
-@bp.get(f"/p/<token>/materials/<{ID}:material_id>")
+@bp.get("/p/<token>/materials/<int:material_id>")
 def material(token: str, material_id: int):
     """A material of the participant's event, from their personal page."""
     return _open(_registration(token), material_id)
 
 
-@bp.get(f"/watch/<token>/materials/<{ID}:material_id>")
+@bp.get("/watch/<token>/materials/<int:material_id>")
 def watch_material(token: str, material_id: int):
     """The same, from the watch page (its own token)."""
     return _open(_registration(token, "watch"), material_id)

@@ -19,7 +19,6 @@ from webapp.services.publications import (
     publication_years,
     search_publications,
 )
-from webapp.urls import ID
 
 
 @bp.get("/publications")
@@ -41,7 +40,7 @@ def _publication_or_404(material_id: int) -> Material:
     return material
 
 
-@bp.get(f"/publications/<{ID}:material_id>")
+@bp.get("/publications/<int:material_id>")
 def publication(material_id: int):
     """One publication: what it is, where to get it, whether copies can be ordered."""
     material = _publication_or_404(material_id)
@@ -49,7 +48,7 @@ def publication(material_id: int):
                            event=material.event, orderable=can_order(material))
 
 
-@bp.get(f"/materials/<{ID}:material_id>/<name>")
+@bp.get("/materials/<int:material_id>/<name>")
 def material_file(material_id: int, name: str):
     """A public material's file (cacheable; answers a conditional GET with 304)."""
     material = _publication_or_404(material_id)
@@ -70,7 +69,7 @@ def _orderable_or_404(material_id: int) -> Material:
     return material
 
 
-@bp.get(f"/publications/<{ID}:material_id>/order")
+@bp.get("/publications/<int:material_id>/order")
 def order_form(material_id: int):
     """The order form: name, address, number of copies, email."""
     material = _orderable_or_404(material_id)
@@ -79,7 +78,7 @@ def order_form(material_id: int):
     return _order_page(material, form)
 
 
-@bp.post(f"/publications/<{ID}:material_id>/order")
+@bp.post("/publications/<int:material_id>/order")
 @limiter.limit(lambda: current_app.config["ORDER_RATE_LIMIT"])
 @transactional
 def order(material_id: int):
@@ -96,7 +95,7 @@ def order(material_id: int):
     return redirect_to(url_for("public.order_sent", material_id=material.id))
 
 
-@bp.get(f"/publications/<{ID}:material_id>/order/sent")
+@bp.get("/publications/<int:material_id>/order/sent")
 def order_sent(material_id: int):
     """The order went to the organiser; a confirmation is on its way."""
     material = _publication_or_404(material_id)
